@@ -1,0 +1,219 @@
+import { Context, type Duration, Effect, Layer, type Scope } from "effect"
+import type { InvalidPayloadError, RequestError } from "./BusError.js"
+import type { Handler } from "./HandlerContext.js"
+import * as internal from "./internal/bus.js"
+import type { ValidationMode } from "./internal/validation.js"
+import type { EventSubject, RequestSubject } from "./Subject.js"
+
+export type { ValidationMode } from "./internal/validation.js"
+
+/** A timeout: a duration, or `"none"` for no timeout. */
+export type TimeoutInput = Duration.DurationInput | "none"
+
+/** Options of a bus. */
+export interface BusOptions {
+  /** Default timeout of every request; 30 seconds unless set. `"none"` disables it. */
+  readonly timeout?: TimeoutInput
+
+  /**
+   * What the bus checks against the subject's schemas: `"all"` (the default)
+   * checks payloads and responses, `"requests"` only payloads and event
+   * payloads, `"none"` nothing. Lighter modes are for trusted in-process callers.
+   */
+  readonly validation?: ValidationMode
+}
+
+/** Options of one request. */
+export interface RequestOptions {
+  /** Overrides the bus's default timeout for this request; `"none"` disables it. */
+  readonly timeout?: TimeoutInput
+}
+
+/** Options of a handler registration. */
+export interface HandleOptions {
+  /** Position in the chain: higher runs first; equal priorities keep registration order. Default 0. */
+  readonly priority?: number
+
+  /** Name shown by `describe` and in logs; defaults to the handler function's name. */
+  readonly label?: string
+
+  /** Owning extension shown by `describe`; defaults to the extension being booted, if any. */
+  readonly extension?: string
+
+  /**
+   * Declares that the handler never waits: no I/O, timers, locks or other
+   * suspension (an in-memory store, for example). When every handler of a
+   * chain is synchronous, requests run on the caller's fiber even with a
+   * timeout, because a timer cannot interrupt synchronous code anyway.
+   * A handler that declares this and then waits is not timed out. Default false.
+   */
+  readonly synchronous?: boolean
+}
+
+/** Options of an event subscription. */
+export interface SubscribeOptions {
+  /** Name shown by `describe` and in the log line of a failure. */
+  readonly label?: string
+
+  /** Owning extension shown by `describe`. */
+  readonly extension?: string
+}
+
+/** One handler or subscriber as `describe` reports it. */
+export interface ListenerDescription {
+  readonly label: string
+  readonly extension: string | undefined
+}
+
+/** One subject as `describe` reports it, with its chain in dispatch order. */
+export interface SubjectDescription {
+  readonly name: string
+  readonly kind: "request" | "event"
+  readonly handlers: ReadonlyArray<ListenerDescription & { readonly priority: number }>
+  readonly subscribers: ReadonlyArray<ListenerDescription>
+}
+
+/** What the bus reports about itself. */
+export interface BusDescription {
+  /** Every subject that has had a handler or subscriber, sorted by name. */
+  readonly subjects: ReadonlyArray<SubjectDescription>
+
+  /** Requests whose handler is still running on its own fiber (see `request`). */
+  readonly pendingRequests: number
+}
+
+/** The bus service. */
+export interface BusService {
+  /**
+   * Sends a request through the subject's handler chain and returns the first
+   * result. Fails with the subject's declared failures or a bus error: no
+   * handler, invalid payload or response, timeout, or handler defect.
+   *
+   * Handlers run with the caller's services. Without a timeout, or when every
+   * handler of the chain is synchronous, they run on the caller's fiber. With
+   * a timeout they run on a child fiber that starts with the caller's services
+   * and FiberRefs (so a transaction the caller opened covers them), because
+   * Effect interrupts whole fibers only; FiberRef changes they make are not
+   * copied back. Interrupting the caller interrupts the handler.
+   */
+  readonly request: <S extends RequestSubject.Any>(
+    subject: S,
+    payload: RequestSubject.Payload<S>,
+    options?: RequestOptions
+  ) => Effect.Effect<RequestSubject.Response<S>, RequestSubject.Failure<S> | RequestError>
+
+  /**
+   * Registers a handler until the surrounding scope closes. The services the
+   * handler needs are captured now, so callers only need `Bus`.
+   */
+  readonly handle: <S extends RequestSubject.Any, R = never>(
+    subject: S,
+    handler: Handler<S, R>,
+    options?: HandleOptions
+  ) => Effect.Effect<void, never, Scope.Scope | R>
+
+  /** Another name for `handle`, after the `bus.on` of the Promise-based original. */
+  readonly on: BusService["handle"]
+
+  /**
+   * Delivers an event to every subscriber registered when the emit starts, one
+   * after another. A subscriber's failure is logged with the subject and the
+   * subscriber's label and never stops the others.
+   */
+  readonly emit: <S extends EventSubject.Any>(
+    subject: S,
+    payload: EventSubject.Payload<S>
+  ) => Effect.Effect<void, InvalidPayloadError>
+
+  /** Subscribes to an event until the surrounding scope closes. */
+  readonly subscribe: <S extends EventSubject.Any, R = never>(
+    subject: S,
+    subscriber: (payload: EventSubject.Payload<S>) => Effect.Effect<void, unknown, R>,
+    options?: SubscribeOptions
+  ) => Effect.Effect<void, never, Scope.Scope | R>
+
+  /** Lists the known subjects with their handler chains and subscribers. */
+  readonly describe: Effect.Effect<BusDescription>
+}
+
+/**
+ * The message bus. `yield* Bus` gives the service; the static functions
+ * (`Bus.request`, `Bus.handle`, ...) reach it from the environment.
+ */
+export class Bus extends Context.Tag("@makaio/runtime/Bus")<Bus, BusService>() {
+  /** Builds a bus with the given options. */
+  static readonly make = internal.make
+
+  /** A Layer providing a new bus. */
+  static readonly layer = (options?: BusOptions): Layer.Layer<Bus> => Layer.sync(Bus, () => internal.make(options))
+
+  /** The extension that registrations made in this fiber belong to; the kernel sets it while booting one. */
+  static readonly currentExtension = internal.currentExtension
+
+  /** Sends a request on the bus in the environment; see `BusService.request`. */
+  static request<S extends RequestSubject.Any>(
+    subject: S,
+    payload: RequestSubject.Payload<S>,
+    options?: RequestOptions
+  ): Effect.Effect<RequestSubject.Response<S>, RequestSubject.Failure<S> | RequestError, Bus> {
+    return Effect.flatMap(Bus, (bus) => bus.request(subject, payload, options))
+  }
+
+  /** Registers a handler on the bus in the environment; see `BusService.handle`. */
+  static handle<S extends RequestSubject.Any, R = never>(
+    subject: S,
+    handler: Handler<S, R>,
+    options?: HandleOptions
+  ): Effect.Effect<void, never, Bus | Scope.Scope | R> {
+    return Effect.flatMap(Bus, (bus) => bus.handle(subject, handler, options))
+  }
+
+  /** Another name for `Bus.handle`. */
+  static on<S extends RequestSubject.Any, R = never>(
+    subject: S,
+    handler: Handler<S, R>,
+    options?: HandleOptions
+  ): Effect.Effect<void, never, Bus | Scope.Scope | R> {
+    return Bus.handle(subject, handler, options)
+  }
+
+  /** A Layer that keeps a handler registered for as long as the Layer lives. */
+  static handler<S extends RequestSubject.Any, R = never>(
+    subject: S,
+    handler: Handler<S, R>,
+    options?: HandleOptions
+  ): Layer.Layer<never, never, Bus | R> {
+    return Layer.scopedDiscard(Bus.handle(subject, handler, options))
+  }
+
+  /** Emits an event on the bus in the environment; see `BusService.emit`. */
+  static emit<S extends EventSubject.Any>(
+    subject: S,
+    payload: EventSubject.Payload<S>
+  ): Effect.Effect<void, InvalidPayloadError, Bus> {
+    return Effect.flatMap(Bus, (bus) => bus.emit(subject, payload))
+  }
+
+  /** Subscribes on the bus in the environment; see `BusService.subscribe`. */
+  static subscribe<S extends EventSubject.Any, R = never>(
+    subject: S,
+    subscriber: (payload: EventSubject.Payload<S>) => Effect.Effect<void, unknown, R>,
+    options?: SubscribeOptions
+  ): Effect.Effect<void, never, Bus | Scope.Scope | R> {
+    return Effect.flatMap(Bus, (bus) => bus.subscribe(subject, subscriber, options))
+  }
+
+  /** Describes the bus in the environment; see `BusService.describe`. */
+  static readonly describe: Effect.Effect<BusDescription, never, Bus> = Effect.flatMap(Bus, (bus) => bus.describe)
+}
+
+export declare namespace Bus {
+  /** Options of `Bus.layer` and `Bus.make`. */
+  export type Options = BusOptions
+
+  /** The bus service, as `yield* Bus` returns it. */
+  export type Service = BusService
+
+  /** What `describe` returns. */
+  export type Description = BusDescription
+}

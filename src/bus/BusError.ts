@@ -1,0 +1,73 @@
+import { Duration, Schema } from "effect"
+
+/** One problem found by a schema check: where it is in the value, and what is wrong. */
+export const SchemaIssue = Schema.Struct({
+  path: Schema.Array(Schema.Union(Schema.String, Schema.Number)),
+  message: Schema.String
+})
+export type SchemaIssue = typeof SchemaIssue.Type
+
+const formatIssues = (issues: ReadonlyArray<SchemaIssue>): string =>
+  issues
+    .map((issue) => (issue.path.length === 0 ? issue.message : `at ${issue.path.join(".")}: ${issue.message}`))
+    .join("; ")
+
+/** No handler answered: the subject has none, or the last handler of its chain called `next`. */
+export class NoHandlerError extends Schema.TaggedError<NoHandlerError>()("NoHandlerError", {
+  subject: Schema.String
+}) {
+  override get message(): string {
+    return `No handler answered "${this.subject}": register a handler for it, ` +
+      `or make the last handler of its chain return a result instead of calling next().`
+  }
+}
+
+/** The payload does not match the subject's request schema; no handler ran. */
+export class InvalidPayloadError extends Schema.TaggedError<InvalidPayloadError>()("InvalidPayloadError", {
+  subject: Schema.String,
+  issues: Schema.Array(SchemaIssue)
+}) {
+  override get message(): string {
+    return `Invalid payload for "${this.subject}": ${formatIssues(this.issues)}`
+  }
+}
+
+/** A handler returned a value that does not match the subject's response schema. */
+export class InvalidResponseError extends Schema.TaggedError<InvalidResponseError>()("InvalidResponseError", {
+  subject: Schema.String,
+  issues: Schema.Array(SchemaIssue)
+}) {
+  override get message(): string {
+    return `A handler of "${this.subject}" returned an invalid response: ${formatIssues(this.issues)}`
+  }
+}
+
+/** The request did not complete within its timeout; its handler was interrupted. */
+export class RequestTimeoutError extends Schema.TaggedError<RequestTimeoutError>()("RequestTimeoutError", {
+  subject: Schema.String,
+  duration: Schema.DurationFromMillis
+}) {
+  override get message(): string {
+    return `Request "${this.subject}" timed out after ${Duration.format(this.duration)}: ` +
+      `raise the timeout for this request or find out why its handler is slow.`
+  }
+}
+
+/** A handler threw, died, or failed with an error its subject does not declare. */
+export class HandlerDefectError extends Schema.TaggedError<HandlerDefectError>()("HandlerDefectError", {
+  subject: Schema.String,
+  cause: Schema.Defect
+}) {
+  override get message(): string {
+    const detail = this.cause instanceof Error ? this.cause.message : String(this.cause)
+    return `A handler of "${this.subject}" failed unexpectedly: ${detail}`
+  }
+}
+
+/** Every error the bus itself can add to a request's declared failures. */
+export type RequestError =
+  | NoHandlerError
+  | InvalidPayloadError
+  | InvalidResponseError
+  | RequestTimeoutError
+  | HandlerDefectError

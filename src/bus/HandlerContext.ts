@@ -1,0 +1,38 @@
+import type { Effect } from "effect"
+import type { NoHandlerError } from "./BusError.js"
+import type { RequestSubject } from "./Subject.js"
+
+/**
+ * What a request handler receives. A handler answers by returning its result,
+ * which ends the chain, or calls `next` to get the result of the handlers
+ * below it and then returns, transforms or acts on that result.
+ */
+export interface HandlerContext<S extends RequestSubject.Any> {
+  readonly subject: S
+
+  /** The payload, already checked against the subject's request schema unless validation is off. */
+  readonly payload: RequestSubject.Payload<S>
+
+  /**
+   * The time (epoch milliseconds, from Effect's `Clock`) by which the request
+   * must complete, or `undefined` when it has no timeout. Pass it on when the
+   * handler calls something slower.
+   */
+  readonly deadline: number | undefined
+
+  /**
+   * Runs the rest of the chain, with this payload or a replacement, and
+   * returns its result. Fails with `NoHandlerError` when no handler is left.
+   */
+  readonly next: (
+    payload?: RequestSubject.Payload<S>
+  ) => Effect.Effect<RequestSubject.Response<S>, RequestSubject.Failure<S> | NoHandlerError>
+}
+
+/**
+ * A request handler. It may fail with the subject's declared failures, or pass
+ * on the `NoHandlerError` of `next`; any other failure is a defect.
+ */
+export type Handler<S extends RequestSubject.Any, R = never> = (
+  context: HandlerContext<S>
+) => Effect.Effect<RequestSubject.Response<S>, RequestSubject.Failure<S> | NoHandlerError, R>

@@ -1,0 +1,136 @@
+import { Context, Effect } from "effect"
+import { NoHandlerError } from "../BusError.js"
+import type { HandlerContext } from "../HandlerContext.js"
+import type { RequestSubject } from "../Subject.js"
+
+/** One registered handler: where it sits in its chain and how to run it. */
+export interface Registration {
+  readonly id: number
+  readonly priority: number
+  readonly label: string
+  readonly extension: string | undefined
+  readonly synchronous: boolean
+  readonly run: Runner<Step, unknown>
+}
+
+/** A chain is an immutable array, replaced as a whole when a handler comes or goes. */
+export type Chain = ReadonlyArray<Registration>
+
+/**
+ * Returns a new chain with `registration` placed after every handler of equal
+ * or higher priority, so equal priorities keep registration order.
+ */
+export const insert = (chain: Chain, registration: Registration): Chain => {
+  let low = 0
+  let high = chain.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (chain[middle]!.priority >= registration.priority) {
+      low = middle + 1
+    } else {
+      high = middle
+    }
+  }
+  return [...chain.slice(0, low), registration, ...chain.slice(low)]
+}
+
+/** Returns a new chain without `registration`; the others keep their order. */
+export const remove = (chain: Chain, registration: Registration): Chain =>
+  chain.filter((candidate) => candidate !== registration)
+
+/**
+ * The context handed to one handler of one request. `next` is created on first
+ * access, so a handler that answers directly allocates nothing for it.
+ */
+export class Step implements HandlerContext<RequestSubject.Any> {
+  #next: HandlerContext<RequestSubject.Any>["next"] | undefined
+
+  constructor(
+    readonly caller: Context.Context<never>,
+    readonly subject: RequestSubject.Any,
+    readonly payload: unknown,
+    readonly deadline: number | undefined,
+    readonly chain: Chain,
+    readonly index: number
+  ) {}
+
+  get next(): HandlerContext<RequestSubject.Any>["next"] {
+    if (this.#next === undefined) {
+      this.#next = (payload) => runStep(this, this.index + 1, payload === undefined ? this.payload : payload)
+    }
+    return this.#next
+  }
+}
+
+/**
+ * Starts a chain: runs its first handler with the caller's context, which the
+ * request has already read from its fiber.
+ */
+export const runChain = (
+  caller: Context.Context<never>,
+  subject: RequestSubject.Any,
+  chain: Chain,
+  payload: unknown,
+  deadline: number | undefined
+): Effect.Effect<any, any> => chain[0]!.run(new Step(caller, subject, payload, deadline, chain, 0))
+
+/** Runs the handler at `index` for the step `from` (what `next` does), or fails when the chain is exhausted. */
+const runStep = (from: Step, index: number, payload: unknown): Effect.Effect<any, any> => {
+  const registration = from.chain[index]
+  if (registration === undefined) {
+    return Effect.fail(new NoHandlerError({ subject: from.subject.name }))
+  }
+  return registration.run(new Step(from.caller, from.subject, payload, from.deadline, from.chain, index))
+}
+
+/**
+ * A registered function (handler or subscriber) bound to the services captured
+ * when it was registered. `input.caller` is the context of the request's
+ * caller.
+ */
+export type Runner<A extends { readonly caller: Context.Context<never> }, B> = (input: A) => Effect.Effect<B, unknown>
+
+/**
+ * Binds `f` to the services captured at registration. When the caller already
+ * has every captured service, `f` runs as it is, in whatever context its
+ * fiber has (so a service an upper handler provided around `next` is seen);
+ * this answer is cached per caller context, which stays the same object across
+ * the requests of a fiber. Otherwise `f` runs with the captured services
+ * merged under the fiber's current ones; the current ones win, so a
+ * transaction the caller opened is seen.
+ */
+export const makeRunner = <A extends { readonly caller: Context.Context<never> }, B>(
+  captured: Context.Context<never>,
+  f: (input: A) => Effect.Effect<B, unknown, unknown>
+): Runner<A, B> => {
+  let lastCaller: Context.Context<never> | undefined
+  let callerHasAll = false
+
+  return (input) => {
+    if (input.caller !== lastCaller) {
+      lastCaller = input.caller
+      callerHasAll = containsAll(input.caller, captured)
+    }
+    if (callerHasAll) {
+      return call(f, input)
+    }
+    return Effect.contextWithEffect((current: Context.Context<never>) =>
+      Effect.provide(call(f, input), Context.merge(captured, current)))
+  }
+}
+
+/** Calls a registered function; one that throws instead of returning an Effect yields a defect. */
+const call = <A, B>(f: (input: A) => Effect.Effect<B, unknown, unknown>, input: A): Effect.Effect<B, unknown> => {
+  try {
+    return f(input) as Effect.Effect<B, unknown>
+  } catch (error) {
+    return Effect.die(error)
+  }
+}
+
+const containsAll = (outer: Context.Context<never>, inner: Context.Context<never>): boolean => {
+  for (const [key, service] of inner.unsafeMap) {
+    if (outer.unsafeMap.get(key) !== service) return false
+  }
+  return true
+}
