@@ -1,9 +1,10 @@
 /**
- * Quickstart: a bus with a two-handler chain, a few requests and an event.
+ * Quickstart: a bus with a two-handler chain, a few requests and an event,
+ * then sessions stored and listed through session storage.
  * Run it with `npm start`.
  */
-import { Effect, Schema } from "effect"
-import { Bus, Subject } from "../src/index.js"
+import { Effect, Layer, Schema } from "effect"
+import { Bus, MemoryStorageLayer, SessionStorage, Subject } from "../src/index.js"
 
 class UnknownCity extends Schema.TaggedError<UnknownCity>()("UnknownCity", { city: Schema.String }) {
   override get message(): string {
@@ -35,7 +36,7 @@ const program = Effect.gen(function*() {
     next().pipe(
       Effect.tap((result) => Effect.sync(() => console.log(`  [log] ${payload.city} -> ${result.celsius} °C`))),
       Effect.tapError((error) => Effect.sync(() => console.log(`  [log] ${payload.city} -> ${error._tag}`))),
-      Effect.tap(() => Effect.orDie(Bus.emit(Looked, { city: payload.city })))
+      Effect.tap(() => Bus.emit(Looked, { city: payload.city }))
     ), { priority: 10, label: "logger" })
 
   let lookups = 0
@@ -61,7 +62,29 @@ const program = Effect.gen(function*() {
   console.log(`\nSuccessful lookups counted by the event subscriber: ${lookups}`)
 })
 
-Effect.runPromise(program.pipe(Effect.scoped, Effect.provide(Bus.layer()))).catch((error) => {
+/** Stores a few sessions and lists them; which backend answers is decided by the Layer below. */
+const sessions = Effect.gen(function*() {
+  const { list, set } = SessionStorage.subjects
+  const now = new Date()
+  const titles = ["Plan the trip", "Book flights", null]
+  for (const [index, title] of titles.entries()) {
+    const id = `session-${index + 1}`
+    yield* Bus.request(set, {
+      sessionId: id,
+      session: { id, status: index === 2 ? "closed" : "open", title, metadata: { index }, createdAt: now, updatedAt: now, version: 1n }
+    })
+  }
+
+  const open = yield* Bus.request(list, { status: "open", orderBy: [{ field: "title" }], count: true })
+  console.log(`\nOpen sessions (${open.total}):`)
+  for (const session of open.sessions) {
+    console.log(`  ${session.id}: ${session.title}`)
+  }
+})
+
+const AppLayer = MemoryStorageLayer.pipe(Layer.provideMerge(Bus.layer()))
+
+Effect.runPromise(Effect.zipRight(program, sessions).pipe(Effect.scoped, Effect.provide(AppLayer))).catch((error) => {
   console.error(error)
   process.exitCode = 1
 })

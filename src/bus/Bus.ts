@@ -1,9 +1,9 @@
 import { Context, type Duration, Effect, Layer, type Scope } from "effect"
-import type { InvalidPayloadError, RequestError } from "./BusError.js"
+import type { InvalidPayloadError, NamespaceConflictError, RequestError } from "./BusError.js"
 import type { Handler } from "./HandlerContext.js"
 import * as internal from "./internal/bus.js"
 import type { ValidationMode } from "./internal/validation.js"
-import type { EventSubject, RequestSubject } from "./Subject.js"
+import type { EventSubject, RequestSubject, Subject } from "./Subject.js"
 
 export type { ValidationMode } from "./internal/validation.js"
 
@@ -73,9 +73,25 @@ export interface SubjectDescription {
   readonly subscribers: ReadonlyArray<ListenerDescription>
 }
 
+/** A named group of subjects, such as the subjects of a storage domain. */
+export interface Namespace {
+  readonly name: string
+  readonly subjects: Readonly<Record<string, Subject>>
+}
+
+/** One registered namespace as `describe` reports it. */
+export interface NamespaceDescription {
+  readonly name: string
+  /** The names of its subjects, sorted. */
+  readonly subjects: ReadonlyArray<string>
+}
+
 /** What the bus reports about itself. */
 export interface BusDescription {
-  /** Every subject that has had a handler or subscriber, sorted by name. */
+  /** Every registered namespace, sorted by name. */
+  readonly namespaces: ReadonlyArray<NamespaceDescription>
+
+  /** Every subject of a registered namespace or with a handler or subscriber, sorted by name. */
   readonly subjects: ReadonlyArray<SubjectDescription>
 
   /** Requests whose handler is still running on its own fiber (see `request`). */
@@ -132,7 +148,14 @@ export interface BusService {
     options?: SubscribeOptions
   ) => Effect.Effect<void, never, Scope.Scope | R>
 
-  /** Lists the known subjects with their handler chains and subscribers. */
+  /**
+   * Registers a namespace, which makes its subjects known to `describe`.
+   * Registering the same definition again does nothing; registering another
+   * definition under a registered name fails with `NamespaceConflictError`.
+   */
+  readonly registerNamespace: (namespace: Namespace) => Effect.Effect<void, NamespaceConflictError>
+
+  /** Lists the registered namespaces, and the known subjects with their handler chains and subscribers. */
   readonly describe: Effect.Effect<BusDescription>
 }
 
@@ -201,6 +224,11 @@ export class Bus extends Context.Tag("@makaio/runtime/Bus")<Bus, BusService>() {
     options?: SubscribeOptions
   ): Effect.Effect<void, never, Bus | Scope.Scope | R> {
     return Effect.flatMap(Bus, (bus) => bus.subscribe(subject, subscriber, options))
+  }
+
+  /** Registers a namespace on the bus in the environment; see `BusService.registerNamespace`. */
+  static registerNamespace(namespace: Namespace): Effect.Effect<void, NamespaceConflictError, Bus> {
+    return Effect.flatMap(Bus, (bus) => bus.registerNamespace(namespace))
   }
 
   /** Describes the bus in the environment; see `BusService.describe`. */

@@ -64,6 +64,17 @@ export class HandlerDefectError extends Schema.TaggedError<HandlerDefectError>()
   }
 }
 
+/** A namespace was registered again with a different definition. */
+export class NamespaceConflictError extends Schema.TaggedError<NamespaceConflictError>()("NamespaceConflictError", {
+  namespace: Schema.String,
+  subject: Schema.String
+}) {
+  override get message(): string {
+    return `Namespace "${this.namespace}" is already registered with a different definition of "${this.subject}": ` +
+      `define each namespace once and import that definition wherever it is used.`
+  }
+}
+
 /** Every error the bus itself can add to a request's declared failures. */
 export type RequestError =
   | NoHandlerError

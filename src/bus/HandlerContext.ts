@@ -1,5 +1,5 @@
 import type { Effect } from "effect"
-import type { NoHandlerError } from "./BusError.js"
+import type { RequestError } from "./BusError.js"
 import type { RequestSubject } from "./Subject.js"
 
 /**
@@ -22,17 +22,20 @@ export interface HandlerContext<S extends RequestSubject.Any> {
 
   /**
    * Runs the rest of the chain, with this payload or a replacement, and
-   * returns its result. Fails with `NoHandlerError` when no handler is left.
+   * returns its result. Fails with `NoHandlerError` when no handler is left,
+   * or with what a lower handler failed with.
    */
   readonly next: (
     payload?: RequestSubject.Payload<S>
-  ) => Effect.Effect<RequestSubject.Response<S>, RequestSubject.Failure<S> | NoHandlerError>
+  ) => Effect.Effect<RequestSubject.Response<S>, RequestSubject.Failure<S> | RequestError>
 }
 
 /**
- * A request handler. It may fail with the subject's declared failures, or pass
- * on the `NoHandlerError` of `next`; any other failure is a defect.
+ * A request handler. It may fail with the subject's declared failures or with
+ * a bus error (passing on what `next` or a nested request failed with, or
+ * `InvalidPayloadError` for a payload it cannot serve); any other failure is
+ * a defect.
  */
 export type Handler<S extends RequestSubject.Any, R = never> = (
   context: HandlerContext<S>
-) => Effect.Effect<RequestSubject.Response<S>, RequestSubject.Failure<S> | NoHandlerError, R>
+) => Effect.Effect<RequestSubject.Response<S>, RequestSubject.Failure<S> | RequestError, R>

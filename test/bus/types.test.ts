@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from "@effect/vitest"
 import { Effect } from "effect"
-import type { HandlerContext, NoHandlerError, RequestError, RequestSubject } from "../../src/index.js"
+import type { HandlerContext, RequestError, RequestSubject } from "../../src/index.js"
 import { Bus } from "../../src/index.js"
 import { Happened, Lookup, type NotFound, Ping } from "./fixtures.js"
 
@@ -36,7 +36,7 @@ describe("Bus types", () => {
       expectTypeOf(context).toEqualTypeOf<HandlerContext<typeof Lookup>>()
       expectTypeOf(context.payload.user.age).toEqualTypeOf<number>()
       expectTypeOf(context.next()).toEqualTypeOf<
-        Effect.Effect<{ readonly greeting: string }, NotFound | NoHandlerError>
+        Effect.Effect<{ readonly greeting: string }, NotFound | RequestError>
       >()
       return context.next()
     })

@@ -1,6 +1,12 @@
 import { Cause, Duration, Effect, FiberRef, type Schema, type Scope } from "effect"
-import type { BusOptions, BusService, HandleOptions, SubjectDescription, SubscribeOptions } from "../Bus.js"
-import { HandlerDefectError, InvalidPayloadError, InvalidResponseError, NoHandlerError } from "../BusError.js"
+import type { BusOptions, BusService, HandleOptions, Namespace, SubjectDescription, SubscribeOptions } from "../Bus.js"
+import {
+  HandlerDefectError,
+  InvalidPayloadError,
+  InvalidResponseError,
+  NamespaceConflictError,
+  NoHandlerError
+} from "../BusError.js"
 import type { Handler } from "../HandlerContext.js"
 import type { EventSubject, RequestSubject, Subject } from "../Subject.js"
 import { type Chain, insert, makeRunner, type Registration, remove, runChain, type Runner } from "./chain.js"
@@ -75,6 +81,7 @@ export const make = (options: BusOptions = {}): BusService => {
   const busTimeout = options.timeout === undefined ? defaultTimeout : resolveTimeout(options.timeout)
 
   const entries = new Map<string, Entry>()
+  const namespaces = new Map<string, Namespace>()
   const plans = new WeakMap<RequestSubject.Any, Plan>()
   const pending: PendingCounter = { value: 0 }
   let nextId = 0
@@ -246,7 +253,29 @@ export const make = (options: BusOptions = {}): BusService => {
       )
     })
 
+  const registerNamespace: BusService["registerNamespace"] = (namespace) =>
+    Effect.suspend(() => {
+      const existing = namespaces.get(namespace.name)
+      if (existing !== undefined) {
+        const conflict = findConflict(existing, namespace)
+        return conflict === undefined
+          ? Effect.void
+          : Effect.fail(new NamespaceConflictError({ namespace: namespace.name, subject: conflict }))
+      }
+      namespaces.set(namespace.name, namespace)
+      for (const subject of Object.values(namespace.subjects)) {
+        entryFor(subject)
+      }
+      return Effect.void
+    })
+
   const describe: BusService["describe"] = Effect.sync(() => ({
+    namespaces: [...namespaces.values()]
+      .map((namespace) => ({
+        name: namespace.name,
+        subjects: Object.values(namespace.subjects).map((subject) => subject.name).sort()
+      }))
+      .sort((left, right) => left.name.localeCompare(right.name)),
     subjects: [...entries.values()]
       .map((entry): SubjectDescription => ({
         name: entry.subject.name,
@@ -258,7 +287,36 @@ export const make = (options: BusOptions = {}): BusService => {
     pendingRequests: pending.value
   }))
 
-  return { request, handle, on: handle, emit, subscribe, describe } as BusService
+  return { request, handle, on: handle, emit, subscribe, registerNamespace, describe } as BusService
 }
 
 type Context = import("effect").Context.Context<never>
+
+/** Returns the name of the first subject whose definition differs between two namespaces, if any. */
+const findConflict = (left: Namespace, right: Namespace): string | undefined => {
+  const names = new Set([...Object.keys(left.subjects), ...Object.keys(right.subjects)])
+  for (const name of names) {
+    const before = left.subjects[name]
+    const after = right.subjects[name]
+    if (before === undefined || after === undefined || !sameSubject(before, after)) {
+      return (before ?? after)!.name
+    }
+  }
+  return undefined
+}
+
+const sameSubject = (left: Subject, right: Subject): boolean => {
+  if (left === right) return true
+  if (left._tag !== right._tag || left.name !== right.name) return false
+  if (left._tag === "EventSubject") {
+    return sameSchema(left.payload, (right as EventSubject.Any).payload)
+  }
+  const other = right as RequestSubject.Any
+  return sameSchema(left.request, other.request) &&
+    sameSchema(left.response, other.response) &&
+    sameSchema(left.failure, other.failure)
+}
+
+/** Two schemas are the same when they are one object or their ASTs serialize identically. */
+const sameSchema = (left: Schema.Schema.All, right: Schema.Schema.All): boolean =>
+  left === right || JSON.stringify(left.ast) === JSON.stringify(right.ast)

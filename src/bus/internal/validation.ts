@@ -26,11 +26,48 @@ export type Check<A> = (value: unknown) => A | Invalid | Deferred<A>
 const parseOptions = { errors: "all", onExcessProperty: "ignore", exact: false } as const
 
 /** Turns a parse issue into the flat `{ path, message }` list that bus errors carry. */
-export const toSchemaIssues = (issue: ParseResult.ParseIssue): ReadonlyArray<SchemaIssue> =>
-  ParseResult.ArrayFormatter.formatIssueSync(issue).map((formatted) => ({
+export const toSchemaIssues = (issue: ParseResult.ParseIssue): ReadonlyArray<SchemaIssue> => {
+  const issues = ParseResult.ArrayFormatter.formatIssueSync(issue).map((formatted) => ({
     path: formatted.path.map((key) => (typeof key === "symbol" ? String(key) : key)),
     message: formatted.message
   }))
+  // An optional field is a union with `undefined`, which adds "Expected undefined" beside the
+  // real problem at the same place; that line only repeats that the value is invalid.
+  const relevant = issues.filter((candidate) =>
+    !(candidate.message.startsWith("Expected undefined,") &&
+      issues.some((other) => other !== candidate && startsWith(other.path, candidate.path))))
+  return mergeAlternatives(relevant)
+}
+
+const expectedPattern = /^Expected (.+), actual (.+)$/s
+
+/**
+ * Merges the issues a union reports at one path, one per member ("Expected
+ * "a", actual "x"", "Expected "b", actual "x""), into a single issue listing
+ * every accepted alternative.
+ */
+const mergeAlternatives = (issues: ReadonlyArray<SchemaIssue>): ReadonlyArray<SchemaIssue> => {
+  const merged: Array<SchemaIssue> = []
+  const byPath = new Map<string, { index: number; expected: Array<string>; actual: string }>()
+  for (const issue of issues) {
+    const match = expectedPattern.exec(issue.message)
+    const pathKey = JSON.stringify(issue.path)
+    const previous = byPath.get(pathKey)
+    if (match !== null && previous !== undefined && previous.actual === match[2]) {
+      previous.expected.push(match[1]!)
+      merged[previous.index] = { path: issue.path, message: `Expected ${previous.expected.join(" | ")}, actual ${previous.actual}` }
+      continue
+    }
+    if (match !== null) {
+      byPath.set(pathKey, { index: merged.length, expected: [match[1]!], actual: match[2]! })
+    }
+    merged.push(issue)
+  }
+  return merged
+}
+
+const startsWith = (path: ReadonlyArray<PropertyKey>, prefix: ReadonlyArray<PropertyKey>): boolean =>
+  prefix.length <= path.length && prefix.every((key, index) => path[index] === key)
 
 const compile = <A>(schema: Schema.Schema<A, any, never>): Check<A> => {
   // In-process values are already of the decoded type, so they are checked
