@@ -41,11 +41,12 @@ export interface HandleOptions {
   readonly extension?: string
 
   /**
-   * Declares that the handler never waits: no I/O, timers, locks or other
-   * suspension (an in-memory store, for example). When every handler of a
-   * chain is synchronous, requests run on the caller's fiber even with a
-   * timeout, because a timer cannot interrupt synchronous code anyway.
-   * A handler that declares this and then waits is not timed out. Default false.
+   * Declares that the handler completes without suspending (an in-memory
+   * store, a synchronous database driver), or bounds any wait by the
+   * `deadline` of its context itself. When every handler of a chain is
+   * synchronous, requests run on the caller's fiber even with a timeout,
+   * because a timer cannot interrupt synchronous code anyway. The bus does not
+   * time out a handler that declares this and then waits. Default false.
    */
   readonly synchronous?: boolean
 }
@@ -57,6 +58,13 @@ export interface SubscribeOptions {
 
   /** Owning extension shown by `describe`. */
   readonly extension?: string
+
+  /**
+   * Declares that the subscriber never waits, like `HandleOptions.synchronous`.
+   * Other subscribers get the bus's default timeout: one that hangs is
+   * interrupted and logged, and the emit goes on. Default false.
+   */
+  readonly synchronous?: boolean
 }
 
 /** One handler or subscriber as `describe` reports it. */
@@ -103,7 +111,8 @@ export interface BusService {
   /**
    * Sends a request through the subject's handler chain and returns the first
    * result. Fails with the subject's declared failures or a bus error: no
-   * handler, invalid payload or response, timeout, or handler defect.
+   * handler, invalid payload or response, timeout, handler defect, or a
+   * subject definition that conflicts with the one the bus knows.
    *
    * Handlers run with the caller's services. Without a timeout, or when every
    * handler of the chain is synchronous, they run on the caller's fiber. With
@@ -120,7 +129,11 @@ export interface BusService {
 
   /**
    * Registers a handler until the surrounding scope closes. The services the
-   * handler needs are captured now, so callers only need `Bus`.
+   * handler needs are captured now (all but `Scope`), so callers only need
+   * `Bus`. A handler also sees services the caller provides, but where both
+   * have one of the same tag, the captured one wins. Dies with
+   * `SubjectConflictError` when the bus knows another definition under the
+   * subject's name, and with a `TypeError` for a NaN priority.
    */
   readonly handle: <S extends RequestSubject.Any, R = never>(
     subject: S,
@@ -133,7 +146,8 @@ export interface BusService {
 
   /**
    * Delivers an event to every subscriber registered when the emit starts, one
-   * after another. A subscriber's failure is logged with the subject and the
+   * after another. A subscriber's failure, or its timeout (the bus default,
+   * unless it is synchronous), is logged with the subject and the
    * subscriber's label and never stops the others.
    */
   readonly emit: <S extends EventSubject.Any>(

@@ -53,14 +53,45 @@ export class RequestTimeoutError extends Schema.TaggedError<RequestTimeoutError>
   }
 }
 
+/**
+ * Describes a defect without copying field values into the text: an `Error`
+ * by its name and message, a tagged value by its tag, anything else by type.
+ */
+const describeDefect = (cause: unknown): string => {
+  const tag = typeof cause === "object" && cause !== null ? (cause as { readonly _tag?: unknown })._tag : undefined
+  if (typeof tag === "string") {
+    return `undeclared failure "${tag}"`
+  }
+  if (cause instanceof Error) {
+    return `${cause.name}: ${cause.message}`
+  }
+  if (typeof cause === "object" && cause !== null) {
+    return "a non-Error object was thrown"
+  }
+  return `${typeof cause} ${String(cause)}`
+}
+
 /** A handler threw, died, or failed with an error its subject does not declare. */
 export class HandlerDefectError extends Schema.TaggedError<HandlerDefectError>()("HandlerDefectError", {
   subject: Schema.String,
   cause: Schema.Defect
 }) {
   override get message(): string {
-    const detail = this.cause instanceof Error ? this.cause.message : String(this.cause)
-    return `A handler of "${this.subject}" failed unexpectedly: ${detail}`
+    return `A handler of "${this.subject}" failed unexpectedly with ${describeDefect(this.cause)}`
+  }
+}
+
+/**
+ * A subject was used with a definition (kind or schemas) other than the one
+ * the bus already knows under its name. Subjects are compared by their
+ * schemas, so two identical definitions do not conflict.
+ */
+export class SubjectConflictError extends Schema.TaggedError<SubjectConflictError>()("SubjectConflictError", {
+  subject: Schema.String
+}) {
+  override get message(): string {
+    return `Subject "${this.subject}" is already in use with a different definition: ` +
+      `define each subject once and import that definition wherever it is used.`
   }
 }
 
@@ -82,3 +113,13 @@ export type RequestError =
   | InvalidResponseError
   | RequestTimeoutError
   | HandlerDefectError
+  | SubjectConflictError
+
+/** Tells whether a value is one of the bus's own request errors. */
+export const isRequestError = (value: unknown): value is RequestError =>
+  value instanceof NoHandlerError ||
+  value instanceof InvalidPayloadError ||
+  value instanceof InvalidResponseError ||
+  value instanceof RequestTimeoutError ||
+  value instanceof HandlerDefectError ||
+  value instanceof SubjectConflictError

@@ -70,21 +70,22 @@ export interface RequestSchemas<
   readonly failure?: Failure
 }
 
-const subjectNamePattern = /^[A-Za-z0-9_-]+(?::[A-Za-z0-9_.-]+)?$/
+const subjectNamePattern = /^[A-Za-z0-9_.-]+(?::[A-Za-z0-9_.-]+)?$/
 
 const checkName = (name: string): void => {
   if (!subjectNamePattern.test(name)) {
     throw new TypeError(
-      `Invalid subject name ${JSON.stringify(name)}: use letters, digits, "_", "-" and "." ` +
-        `with an optional "prefix:" part, for example "storage:session.get".`
+      `Invalid subject name ${JSON.stringify(name)}: use letters, digits, "_", "-" and ".", ` +
+        `with at most one ":" after a prefix, for example "storage:session.get".`
     )
   }
 }
 
 /**
- * Defines a request subject. Throws a `TypeError` when the name is not of the
- * form `prefix:name.operation` (letters, digits, `_`, `-`, `.`), because a
- * subject is a module-level constant and a bad name is a programming error.
+ * Defines a request subject. Throws a `TypeError` when the name has other
+ * characters than letters, digits, `_`, `-` and `.`, with at most one `:`
+ * after a prefix, because a subject is a module-level constant and a bad name
+ * is a programming error.
  */
 export const request = <
   const Name extends string,

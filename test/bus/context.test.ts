@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { Bus } from "../../src/index.js"
 import { Ping, Trace, withBus } from "./fixtures.js"
 
@@ -60,15 +60,29 @@ describe("Bus services", () => {
       expect(result.trace).toEqual(["upper"])
     })))
 
-  it.scoped("caller service wins", () =>
+  it.scoped("registration service wins", () =>
     withBus(Effect.gen(function*() {
       yield* Bus.handle(Trace, () => readRequestScope).pipe(Effect.provideService(RequestScope, { id: "registration" }))
 
       const fromCaller = yield* Bus.request(Trace, { value: "x" }).pipe(Effect.provideService(RequestScope, { id: "caller" }))
       const withoutCaller = yield* Bus.request(Trace, { value: "x" })
 
-      expect(fromCaller.trace).toEqual(["caller"])
+      expect(fromCaller.trace).toEqual(["registration"])
       expect(withoutCaller.trace).toEqual(["registration"])
+    })))
+
+  it.effect("registration scope is not captured", () =>
+    withBus(Effect.gen(function*() {
+      const registrationScope = yield* Scope.make()
+      yield* Scope.extend(
+        Bus.handle(Trace, () => Effect.map(Effect.serviceOption(Scope.Scope), (scope) => ({ trace: [scope._tag] }))),
+        registrationScope
+      )
+
+      // This test's fiber has no Scope, so the handler must not find one.
+      const result = yield* Bus.request(Trace, { value: "x" })
+      expect(result.trace).toEqual(["None"])
+      yield* Scope.close(registrationScope, Exit.void)
     })))
 
   it.scoped("describe lists the chain", () =>

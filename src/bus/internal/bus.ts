@@ -1,21 +1,27 @@
-import { Cause, Duration, Effect, FiberRef, type Schema, type Scope } from "effect"
+import { Cause, Clock, Context, Duration, Effect, type Fiber, FiberRef, Scope } from "effect"
 import type { BusOptions, BusService, HandleOptions, Namespace, SubjectDescription, SubscribeOptions } from "../Bus.js"
 import {
   HandlerDefectError,
   InvalidPayloadError,
   InvalidResponseError,
+  isRequestError,
   NamespaceConflictError,
-  NoHandlerError
+  NoHandlerError,
+  SubjectConflictError
 } from "../BusError.js"
 import type { Handler } from "../HandlerContext.js"
 import type { EventSubject, RequestSubject, Subject } from "../Subject.js"
 import { type Chain, insert, makeRunner, type Registration, remove, runChain, type Runner } from "./chain.js"
+import { findConflict, sameSubject } from "./definitions.js"
+import { checkPriority, resolveTimeout } from "./options.js"
 import { type PendingCounter, runWithTimeout } from "./timeout.js"
-import { checkFor, type ValidationMode, whenValid } from "./validation.js"
+import { checkFor, Invalid, type ValidationMode, whenValid } from "./validation.js"
+
+type AnyContext = Context.Context<never>
 
 /** One delivery of an event to one subscriber. */
 interface Delivery {
-  readonly caller: Context
+  readonly caller: AnyContext
   readonly payload: unknown
 }
 
@@ -23,6 +29,7 @@ interface Subscription {
   readonly id: number
   readonly label: string
   readonly extension: string | undefined
+  readonly synchronous: boolean
   readonly run: Runner<Delivery, void>
 }
 
@@ -47,51 +54,51 @@ interface Plan {
 /** The extension that registrations made in the current fiber belong to, if any. */
 export const currentExtension: FiberRef.FiberRef<string | undefined> = FiberRef.unsafeMake<string | undefined>(undefined)
 
-/** Resolves a timeout option; `"none"` and infinite durations disable the timeout. */
-export const resolveTimeout = (input: Duration.DurationInput | "none" | undefined): Duration.Duration | undefined => {
-  if (input === undefined || input === "none") return undefined
-  const duration = Duration.decode(input)
-  return Duration.isFinite(duration) ? duration : undefined
-}
-
-const defaultTimeout = Duration.seconds(30)
-
-const busErrorTags = new Set([
-  "NoHandlerError",
-  "InvalidPayloadError",
-  "InvalidResponseError",
-  "RequestTimeoutError",
-  "HandlerDefectError"
-])
+const defaultTimeout = resolveTimeout("30 seconds", undefined)
 
 /** A failure may reach the caller when the subject declares it or it is one of the bus's own errors. */
-const isAllowedFailure = (subject: RequestSubject.Any, failure: unknown): boolean => {
-  const tag = typeof failure === "object" && failure !== null ? (failure as { _tag?: unknown })._tag : undefined
-  if (typeof tag === "string" && busErrorTags.has(tag)) {
-    return true
-  }
-  return checkFor(subject.failure as Schema.Schema.AnyNoContext)(failure) === failure
-}
+const isAllowedFailure = (subject: RequestSubject.Any, failure: unknown): boolean =>
+  isRequestError(failure) || !(checkFor(subject.failure as RequestSubject.Any["response"])(failure) instanceof Invalid)
 
 /** Builds a bus. See `BusService` for the contract of each method. */
 export const make = (options: BusOptions = {}): BusService => {
   const validation: ValidationMode = options.validation ?? "all"
   const checkRequests = validation !== "none"
   const checkResponses = validation === "all"
-  const busTimeout = options.timeout === undefined ? defaultTimeout : resolveTimeout(options.timeout)
+  const busTimeout = resolveTimeout(options.timeout, defaultTimeout)
 
   const entries = new Map<string, Entry>()
   const namespaces = new Map<string, Namespace>()
   const plans = new WeakMap<RequestSubject.Any, Plan>()
+  // Subjects already compared with the definition the bus knows under their name.
+  const verified = new WeakSet<Subject>()
   const pending: PendingCounter = { value: 0 }
   let nextId = 0
 
-  const entryFor = (subject: Subject): Entry => {
-    let entry = entries.get(subject.name)
-    if (entry === undefined) {
-      entry = { subject, chain: [], synchronous: true, subscribers: [] }
-      entries.set(subject.name, entry)
+  /** Returns the entry of a subject's name, or a conflict when the bus knows another definition under it. */
+  const lookup = (subject: Subject): Entry | undefined | SubjectConflictError => {
+    const entry = entries.get(subject.name)
+    if (entry === undefined || entry.subject === subject || verified.has(subject)) {
+      return entry
     }
+    if (!sameSubject(entry.subject, subject)) {
+      return new SubjectConflictError({ subject: subject.name })
+    }
+    verified.add(subject)
+    return entry
+  }
+
+  /** Returns the entry of a subject for a registration, creating it; a conflicting definition is a defect. */
+  const entryFor = (subject: Subject): Entry => {
+    const existing = lookup(subject)
+    if (existing instanceof SubjectConflictError) {
+      throw existing
+    }
+    if (existing !== undefined) {
+      return existing
+    }
+    const entry: Entry = { subject, chain: [], synchronous: true, subscribers: [] }
+    entries.set(subject.name, entry)
     return entry
   }
 
@@ -102,11 +109,10 @@ export const make = (options: BusOptions = {}): BusService => {
         if (Cause.isDie(cause)) {
           return Effect.fail(new HandlerDefectError({ subject: subject.name, cause: Cause.squash(cause) }))
         }
-        if (checkResponses) {
-          const failure = Cause.failureOption(cause)
-          if (failure._tag === "Some" && !isAllowedFailure(subject, failure.value)) {
-            return Effect.fail(new HandlerDefectError({ subject: subject.name, cause: failure.value }))
-          }
+        // Only failing requests pay for this check, so it runs whatever the validation mode.
+        const failure = Cause.failureOption(cause)
+        if (failure._tag === "Some" && !isAllowedFailure(subject, failure.value)) {
+          return Effect.fail(new HandlerDefectError({ subject: subject.name, cause: failure.value }))
         }
         return Effect.failCause(cause)
       },
@@ -126,25 +132,34 @@ export const make = (options: BusOptions = {}): BusService => {
   }
 
   const dispatch = (
-    caller: Context,
+    fiber: Fiber.RuntimeFiber<unknown, unknown>,
     subject: RequestSubject.Any,
     payload: unknown,
     timeout: Duration.Duration | undefined
   ): Effect.Effect<any, any> => {
-    const entry = entries.get(subject.name)
+    const entry = lookup(subject)
+    if (entry instanceof SubjectConflictError) {
+      return Effect.fail(entry)
+    }
     if (entry === undefined || entry.chain.length === 0) {
       return Effect.fail(new NoHandlerError({ subject: subject.name }))
     }
     const chain = entry.chain
     const plan = planFor(subject)
+    const caller = fiber.currentContext
 
     // One continuation frame both converts failures and checks the response.
     const guard = (effect: Effect.Effect<unknown, unknown>) =>
       checkResponses ? Effect.matchCauseEffect(effect, plan) : Effect.catchAllCause(effect, plan.onFailure)
 
-    // A chain of synchronous handlers cannot be interrupted by a timer, so it runs inline.
-    if (timeout === undefined || entry.synchronous) {
+    if (timeout === undefined) {
       return guard(runChain(caller, subject, chain, payload, undefined))
+    }
+    if (entry.synchronous) {
+      // A chain of synchronous handlers cannot be interrupted by a timer, so it runs inline.
+      const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+      const deadline = clock.unsafeCurrentTimeMillis() + Duration.toMillis(timeout)
+      return guard(runChain(caller, subject, chain, payload, deadline))
     }
     return runWithTimeout(
       (deadline) => guard(runChain(caller, subject, chain, payload, deadline)),
@@ -156,57 +171,63 @@ export const make = (options: BusOptions = {}): BusService => {
 
   const request: BusService["request"] = (subject, payload, requestOptions) =>
     Effect.withFiberRuntime((fiber) => {
-      const timeout = requestOptions?.timeout === undefined ? busTimeout : resolveTimeout(requestOptions.timeout)
-      const caller = fiber.currentContext
+      const timeout = resolveTimeout(requestOptions?.timeout, busTimeout)
       if (!checkRequests) {
-        return dispatch(caller, subject, payload, timeout)
+        return dispatch(fiber, subject, payload, timeout)
       }
       return whenValid(
         checkFor(subject.request)(payload),
-        (value) => dispatch(caller, subject, value, timeout),
+        (value) => dispatch(fiber, subject, value, timeout),
         (issues) => new InvalidPayloadError({ subject: subject.name, issues })
       )
     })
 
+  /** Registers something for as long as the surrounding scope lives, with the services captured now (except the scope). */
   const register = <R>(
-    registerInEntry: (extension: string | undefined, captured: Context, id: number) => Effect.Effect<void, never, Scope.Scope>
+    registerInEntry: (extension: string | undefined, captured: AnyContext, id: number) => Effect.Effect<void, never, Scope.Scope>
   ): Effect.Effect<void, never, Scope.Scope | R> =>
     Effect.flatMap(FiberRef.get(currentExtension), (extension) =>
-      Effect.contextWithEffect((captured: Context) => registerInEntry(extension, captured, nextId++)))
+      Effect.contextWithEffect((context: AnyContext) =>
+        registerInEntry(extension, Context.omit(Scope.Scope)(context) as AnyContext, nextId++)))
 
   const handle = <S extends RequestSubject.Any, R>(
     subject: S,
     handler: Handler<S, R>,
     handleOptions: HandleOptions = {}
   ): Effect.Effect<void, never, Scope.Scope | R> =>
-    register<R>((fiberExtension, captured, id) => {
-      const registration: Registration = {
-        id,
-        priority: handleOptions.priority ?? 0,
-        label: handleOptions.label ?? (handler.name || `handler-${id}`),
-        extension: handleOptions.extension ?? fiberExtension,
-        synchronous: handleOptions.synchronous ?? false,
-        run: makeRunner(captured, handler as (step: unknown) => Effect.Effect<unknown, unknown, unknown>)
-      }
-      const entry = entryFor(subject)
-      const replaceChain = (chain: Chain) => {
-        entry.chain = chain
-        entry.synchronous = chain.every((candidate) => candidate.synchronous)
-      }
-      return Effect.acquireRelease(
-        Effect.sync(() => replaceChain(insert(entry.chain, registration))),
-        () => Effect.sync(() => replaceChain(remove(entry.chain, registration)))
-      )
-    })
+    register<R>((fiberExtension, captured, id) =>
+      Effect.suspend(() => {
+        const registration: Registration = {
+          id,
+          priority: checkPriority(handleOptions.priority ?? 0),
+          label: handleOptions.label ?? (handler.name || `handler-${id}`),
+          extension: handleOptions.extension ?? fiberExtension,
+          synchronous: handleOptions.synchronous ?? false,
+          run: makeRunner(captured, handler as (step: unknown) => Effect.Effect<unknown, unknown, unknown>)
+        }
+        const entry = entryFor(subject)
+        const replaceChain = (chain: Chain) => {
+          entry.chain = chain
+          entry.synchronous = chain.every((candidate) => candidate.synchronous)
+        }
+        return Effect.acquireRelease(
+          Effect.sync(() => replaceChain(insert(entry.chain, registration))),
+          () => Effect.sync(() => replaceChain(remove(entry.chain, registration)))
+        )
+      }))
 
-  const deliver = (entry: Entry, subscription: Subscription, delivery: Delivery) =>
-    Effect.catchAllCause(subscription.run(delivery), (cause) =>
+  const deliver = (entry: Entry, subscription: Subscription, delivery: Delivery) => {
+    const timeout = subscription.synchronous ? undefined : busTimeout
+    const run = timeout === undefined
+      ? subscription.run(delivery)
+      : runWithTimeout(() => subscription.run(delivery), entry.subject.name, timeout, pending)
+    return Effect.catchAllCause(run, (cause) =>
       Effect.logError("Event subscriber failed", cause).pipe(
         Effect.annotateLogs({ subject: entry.subject.name, subscriber: subscription.label })
       ))
+  }
 
-  const publish = (caller: Context, subject: EventSubject.Any, payload: unknown): Effect.Effect<void> => {
-    const entry = entries.get(subject.name)
+  const publish = (caller: AnyContext, entry: Entry | undefined, payload: unknown): Effect.Effect<void> => {
     if (entry === undefined || entry.subscribers.length === 0) {
       return Effect.void
     }
@@ -217,13 +238,17 @@ export const make = (options: BusOptions = {}): BusService => {
 
   const emit: BusService["emit"] = (subject, payload) =>
     Effect.withFiberRuntime((fiber) => {
+      const entry = lookup(subject)
+      if (entry instanceof SubjectConflictError) {
+        return Effect.die(entry)
+      }
       const caller = fiber.currentContext
       if (!checkRequests) {
-        return publish(caller, subject, payload)
+        return publish(caller, entry, payload)
       }
       return whenValid(
         checkFor(subject.payload)(payload),
-        (value) => publish(caller, subject, value),
+        (value) => publish(caller, entry, value),
         (issues) => new InvalidPayloadError({ subject: subject.name, issues })
       )
     })
@@ -233,25 +258,27 @@ export const make = (options: BusOptions = {}): BusService => {
     subscriber: (payload: EventSubject.Payload<S>) => Effect.Effect<void, unknown, R>,
     subscribeOptions: SubscribeOptions = {}
   ): Effect.Effect<void, never, Scope.Scope | R> =>
-    register<R>((fiberExtension, captured, id) => {
-      const subscription: Subscription = {
-        id,
-        label: subscribeOptions.label ?? (subscriber.name || `subscriber-${id}`),
-        extension: subscribeOptions.extension ?? fiberExtension,
-        run: makeRunner(captured, (delivery: Delivery) =>
-          subscriber(delivery.payload as EventSubject.Payload<S>) as Effect.Effect<void, unknown, unknown>)
-      }
-      const entry = entryFor(subject)
-      return Effect.acquireRelease(
-        Effect.sync(() => {
-          entry.subscribers = [...entry.subscribers, subscription]
-        }),
-        () =>
+    register<R>((fiberExtension, captured, id) =>
+      Effect.suspend(() => {
+        const subscription: Subscription = {
+          id,
+          label: subscribeOptions.label ?? (subscriber.name || `subscriber-${id}`),
+          extension: subscribeOptions.extension ?? fiberExtension,
+          synchronous: subscribeOptions.synchronous ?? false,
+          run: makeRunner(captured, (delivery: Delivery) =>
+            subscriber(delivery.payload as EventSubject.Payload<S>) as Effect.Effect<void, unknown, unknown>)
+        }
+        const entry = entryFor(subject)
+        return Effect.acquireRelease(
           Effect.sync(() => {
-            entry.subscribers = entry.subscribers.filter((candidate) => candidate !== subscription)
-          })
-      )
-    })
+            entry.subscribers = [...entry.subscribers, subscription]
+          }),
+          () =>
+            Effect.sync(() => {
+              entry.subscribers = entry.subscribers.filter((candidate) => candidate !== subscription)
+            })
+        )
+      }))
 
   const registerNamespace: BusService["registerNamespace"] = (namespace) =>
     Effect.suspend(() => {
@@ -261,6 +288,12 @@ export const make = (options: BusOptions = {}): BusService => {
         return conflict === undefined
           ? Effect.void
           : Effect.fail(new NamespaceConflictError({ namespace: namespace.name, subject: conflict }))
+      }
+      for (const subject of Object.values(namespace.subjects)) {
+        const entry = lookup(subject)
+        if (entry instanceof SubjectConflictError) {
+          return Effect.fail(new NamespaceConflictError({ namespace: namespace.name, subject: subject.name }))
+        }
       }
       namespaces.set(namespace.name, namespace)
       for (const subject of Object.values(namespace.subjects)) {
@@ -289,34 +322,3 @@ export const make = (options: BusOptions = {}): BusService => {
 
   return { request, handle, on: handle, emit, subscribe, registerNamespace, describe } as BusService
 }
-
-type Context = import("effect").Context.Context<never>
-
-/** Returns the name of the first subject whose definition differs between two namespaces, if any. */
-const findConflict = (left: Namespace, right: Namespace): string | undefined => {
-  const names = new Set([...Object.keys(left.subjects), ...Object.keys(right.subjects)])
-  for (const name of names) {
-    const before = left.subjects[name]
-    const after = right.subjects[name]
-    if (before === undefined || after === undefined || !sameSubject(before, after)) {
-      return (before ?? after)!.name
-    }
-  }
-  return undefined
-}
-
-const sameSubject = (left: Subject, right: Subject): boolean => {
-  if (left === right) return true
-  if (left._tag !== right._tag || left.name !== right.name) return false
-  if (left._tag === "EventSubject") {
-    return sameSchema(left.payload, (right as EventSubject.Any).payload)
-  }
-  const other = right as RequestSubject.Any
-  return sameSchema(left.request, other.request) &&
-    sameSchema(left.response, other.response) &&
-    sameSchema(left.failure, other.failure)
-}
-
-/** Two schemas are the same when they are one object or their ASTs serialize identically. */
-const sameSchema = (left: Schema.Schema.All, right: Schema.Schema.All): boolean =>
-  left === right || JSON.stringify(left.ast) === JSON.stringify(right.ast)

@@ -95,9 +95,9 @@ export type Runner<A extends { readonly caller: Context.Context<never> }, B> = (
  * has every captured service, `f` runs as it is, in whatever context its
  * fiber has (so a service an upper handler provided around `next` is seen);
  * this answer is cached per caller context, which stays the same object across
- * the requests of a fiber. Otherwise `f` runs with the captured services
- * merged under the fiber's current ones; the current ones win, so a
- * transaction the caller opened is seen.
+ * the requests of a fiber. Otherwise `f` runs with the fiber's current
+ * services plus the captured ones, and a captured service wins over a caller's
+ * service of the same tag, so a caller cannot replace a handler's dependencies.
  */
 export const makeRunner = <A extends { readonly caller: Context.Context<never> }, B>(
   captured: Context.Context<never>,
@@ -115,8 +115,15 @@ export const makeRunner = <A extends { readonly caller: Context.Context<never> }
       return call(f, input)
     }
     return Effect.contextWithEffect((current: Context.Context<never>) =>
-      Effect.provide(call(f, input), Context.merge(captured, current)))
+      Effect.provide(call(f, input), Context.merge(current, captured)))
   }
+}
+
+const containsAll = (outer: Context.Context<never>, inner: Context.Context<never>): boolean => {
+  for (const [key, service] of inner.unsafeMap) {
+    if (outer.unsafeMap.get(key) !== service) return false
+  }
+  return true
 }
 
 /** Calls a registered function; one that throws instead of returning an Effect yields a defect. */
@@ -128,9 +135,3 @@ const call = <A, B>(f: (input: A) => Effect.Effect<B, unknown, unknown>, input: 
   }
 }
 
-const containsAll = (outer: Context.Context<never>, inner: Context.Context<never>): boolean => {
-  for (const [key, service] of inner.unsafeMap) {
-    if (outer.unsafeMap.get(key) !== service) return false
-  }
-  return true
-}

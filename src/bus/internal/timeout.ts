@@ -1,10 +1,19 @@
-import { Clock, Context, Duration, Effect, Exit, Fiber, Runtime } from "effect"
+import { Clock, Context, Duration, Effect, Exit, Fiber, type FiberId, FiberRef, FiberRefs, Option, Runtime } from "effect"
 import { RequestTimeoutError } from "../BusError.js"
 
 /** Counts the requests whose handler fiber is still running, for `describe`. */
 export interface PendingCounter {
   value: number
 }
+
+/**
+ * Nesting depth of child fibers being started synchronously. A handler that
+ * sends a request starts the next child inside the current one's call stack,
+ * so past this depth children start on the scheduler instead, which unwinds
+ * the stack.
+ */
+const maxSynchronousDepth = 64
+let synchronousDepth = 0
 
 /**
  * Runs a handler chain with a timeout. A timeout needs a fiber of its own,
@@ -34,29 +43,41 @@ export const runWithTimeout = <A, E>(
       fiberRefs: parent.getFiberRefs(),
       runtimeFlags: status.runtimeFlags
     })
-    const child = Runtime.runFork(runtime)(Effect.interruptible(run(deadline)))
+    synchronousDepth++
+    let child: Fiber.RuntimeFiber<A, E>
+    try {
+      child = Runtime.runFork(runtime)(Effect.interruptible(run(deadline)), {
+        immediate: synchronousDepth <= maxSynchronousDepth,
+        updateRefs: silenceUnhandledErrors
+      })
+    } finally {
+      synchronousDepth--
+    }
 
     const exit = child.unsafePoll()
     if (exit !== null) {
       return exit
     }
-    return awaitOrTimeout(child, runtime, subject, timeout, pending)
+    pending.value++
+    child.addObserver(() => void pending.value--)
+    return awaitOrTimeout(child, runtime, subject, timeout)
   })
+
+/** The caller observes the child's failures, so the runtime need not log them as unhandled. */
+const silenceUnhandledErrors = (refs: FiberRefs.FiberRefs, fiberId: FiberId.Runtime): FiberRefs.FiberRefs =>
+  FiberRefs.updateAs(refs, { fiberId, fiberRef: FiberRef.unhandledErrorLogLevel, value: Option.none() })
 
 const awaitOrTimeout = <A, E>(
   child: Fiber.RuntimeFiber<A, E>,
   runtime: Runtime.Runtime<never>,
   subject: string,
-  timeout: Duration.Duration,
-  pending: PendingCounter
+  timeout: Duration.Duration
 ): Effect.Effect<A, E | RequestTimeoutError> =>
   Effect.async<A, E | RequestTimeoutError>((resume) => {
-    pending.value++
     let settled = false
     const settle = (): boolean => {
       if (settled) return false
       settled = true
-      pending.value--
       return true
     }
 

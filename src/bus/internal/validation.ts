@@ -17,10 +17,7 @@ export class Deferred<A> {
   constructor(readonly effect: Effect.Effect<A, ReadonlyArray<SchemaIssue>>) {}
 }
 
-/**
- * A compiled check. It returns the checked value itself when the value is
- * valid, so the common case allocates nothing beyond what the schema does.
- */
+/** A compiled check: the checked value, or why it is invalid. */
 export type Check<A> = (value: unknown) => A | Invalid | Deferred<A>
 
 const parseOptions = { errors: "all", onExcessProperty: "ignore", exact: false } as const
@@ -71,18 +68,14 @@ const startsWith = (path: ReadonlyArray<PropertyKey>, prefix: ReadonlyArray<Prop
 
 const compile = <A>(schema: Schema.Schema<A, any, never>): Check<A> => {
   // In-process values are already of the decoded type, so they are checked
-  // against the type side of the schema (a `Date` stays a `Date`). A valid
-  // value passes through as it is; the slower decode runs only to explain a
-  // failure or to run a schema with asynchronous parts.
+  // against the type side of the schema (a `Date` stays a `Date`). Decoding
+  // returns a copy without unknown fields, so the receiver gets only what the
+  // schema declares and shares no structs or arrays with the sender.
   const typeSide = Schema.typeSchema(schema)
-  const isValid = Schema.is(typeSide, { exact: false })
   const decodeSync = ParseResult.decodeUnknownEither(typeSide, parseOptions)
   const decodeEffect = ParseResult.decodeUnknown(typeSide, parseOptions)
 
   return (value) => {
-    if (isValid(value)) {
-      return value as A
-    }
     const result = decodeSync(value)
     if (Either.isRight(result)) {
       return result.right
