@@ -1,90 +1,89 @@
 /**
- * Quickstart: a bus with a two-handler chain, a few requests and an event,
- * then sessions stored and listed through session storage.
- * Run it with `npm start`.
+ * The main program: boots the kernel on a SQLite file (./data/makaio.db, or
+ * the path in MAKAIO_DB) with the core and the example notes extension, then
+ * works through the bus. Run it twice: the second run applies no migrations
+ * and continues from the first run's data. Run it with `npm start`.
  */
-import { Effect, Layer, Schema } from "effect"
-import { Bus, MemoryStorageLayer, SessionStorage, Subject } from "../src/index.js"
+import { Effect, Layer } from "effect"
+import { Bus, Database, Kernel, SessionStorage } from "../src/index.js"
+import { NoteStorage } from "./notes/contract.js"
+import { notesExtension } from "./notes/extension.js"
 
-class UnknownCity extends Schema.TaggedError<UnknownCity>()("UnknownCity", { city: Schema.String }) {
-  override get message(): string {
-    return `No temperature is known for ${this.city}`
+const filename = process.env.MAKAIO_DB ?? "./data/makaio.db"
+const sessionId = "quickstart"
+
+/** Prints what the kernel did while booting. */
+const printBootSummary = Effect.gen(function*() {
+  const kernel = yield* Kernel
+  console.log(`Booted on ${filename}:`)
+  for (const report of kernel.reports) {
+    const migrations = report.migrationsApplied.length === 0 ? "no new migrations" : `applied ${report.migrationsApplied.join(", ")}`
+    console.log(`  ${report.extension.padEnd(6)} ${migrations} (${report.durationMillis} ms)`)
   }
-}
-
-const Weather = Subject.request("demo:weather.get", {
-  request: Schema.Struct({ city: Schema.String }),
-  response: Schema.Struct({ city: Schema.String, celsius: Schema.Number }),
-  failure: UnknownCity
 })
 
-const Looked = Subject.event("demo:weather.looked", Schema.Struct({ city: Schema.String }))
+/** Adds a handler above the SQLite one that counts lookups and passes them on. */
+const auditSessionReads = (counter: { lookups: number }) =>
+  Bus.handle(SessionStorage.subjects.get, ({ next }) => {
+    counter.lookups++
+    return next()
+  }, { priority: 10, label: "audit" })
 
-const temperatures = new Map([["Lisbon", 19], ["Oslo", -3]])
+/** Creates the session on the first run and advances its version on every later one. */
+const recordRun = Effect.gen(function*() {
+  const { session } = yield* Bus.request(SessionStorage.subjects.get, { sessionId })
+  const now = new Date()
+  const next = session === null
+    ? { id: sessionId, status: "open", title: "Quickstart runs", metadata: { createdBy: "quickstart" }, createdAt: now, updatedAt: now, version: 1n }
+    : { ...session, version: session.version + 1n }
+  yield* Bus.request(SessionStorage.subjects.set, { sessionId, session: next })
+
+  const noteId = `${sessionId}-run-${next.version}`
+  yield* Bus.request(NoteStorage.subjects.set, {
+    noteId,
+    note: { id: noteId, sessionId, text: `Run ${next.version} at ${now.toISOString()}`, createdAt: now, updatedAt: now }
+  })
+  return next.version
+})
 
 const program = Effect.gen(function*() {
-  // The answering handler, at the default priority 0.
-  yield* Bus.handle(Weather, ({ payload }) => {
-    const celsius = temperatures.get(payload.city)
-    return celsius === undefined
-      ? Effect.fail(new UnknownCity({ city: payload.city }))
-      : Effect.succeed({ city: payload.city, celsius })
-  }, { label: "weather-table" })
+  yield* printBootSummary
+  const audit = { lookups: 0 }
+  yield* auditSessionReads(audit)
 
-  // A logging handler above it: it calls next and reports the outcome.
-  yield* Bus.handle(Weather, ({ next, payload }) =>
-    next().pipe(
-      Effect.tap((result) => Effect.sync(() => console.log(`  [log] ${payload.city} -> ${result.celsius} °C`))),
-      Effect.tapError((error) => Effect.sync(() => console.log(`  [log] ${payload.city} -> ${error._tag}`))),
-      Effect.tap(() => Bus.emit(Looked, { city: payload.city }))
-    ), { priority: 10, label: "logger" })
+  // Both writes of a run commit together or not at all.
+  const run = yield* Database.transaction(recordRun)
+  console.log(`\nThis is run ${run} of session "${sessionId}".`)
 
-  let lookups = 0
-  yield* Bus.subscribe(Looked, () => Effect.sync(() => void lookups++), { label: "counter" })
+  const notes = yield* Bus.request(NoteStorage.subjects.list, {
+    sessionId,
+    orderBy: [{ field: "createdAt", direction: "desc" }],
+    limit: 3,
+    count: true
+  })
+  console.log(`Latest notes (${notes.total} in all):`)
+  for (const note of notes.notes) {
+    console.log(`  ${note.text}`)
+  }
 
-  console.log("The chain of demo:weather.get:")
+  const bad = yield* Effect.flip(Bus.request(NoteStorage.subjects.list, { limit: 5_000 }))
+  console.log(`\nA list request with limit 5000 is rejected: ${bad.message}`)
+
   const description = yield* Bus.describe
-  for (const handler of description.subjects.find((subject) => subject.name === Weather.name)!.handlers) {
-    console.log(`  priority ${handler.priority}: ${handler.label}`)
+  const chain = description.subjects.find((subject) => subject.name === SessionStorage.subjects.get.name)!.handlers
+  console.log(`\nThe chain of ${SessionStorage.subjects.get.name}:`)
+  for (const handler of chain) {
+    console.log(`  priority ${String(handler.priority).padStart(2)}: ${handler.label} (${handler.extension ?? "application"})`)
   }
-
-  console.log("\nRequests:")
-  const lisbon = yield* Bus.request(Weather, { city: "Lisbon" })
-  console.log(`  Lisbon is ${lisbon.celsius} °C`)
-
-  const atlantis = yield* Effect.either(Bus.request(Weather, { city: "Atlantis" }))
-  console.log(`  Atlantis: ${atlantis._tag === "Left" ? atlantis.left.message : "found"}`)
-
-  // A payload that does not match the schema never reaches a handler.
-  const bad = yield* Effect.either(Bus.request(Weather, { city: 42 } as unknown as { city: string }))
-  console.log(`  bad payload: ${bad._tag === "Left" ? bad.left.message : "accepted"}`)
-
-  console.log(`\nSuccessful lookups counted by the event subscriber: ${lookups}`)
+  console.log(`The audit handler saw ${audit.lookups} lookup(s) and passed each to the SQLite handler.`)
 })
 
-/** Stores a few sessions and lists them; which backend answers is decided by the Layer below. */
-const sessions = Effect.gen(function*() {
-  const { list, set } = SessionStorage.subjects
-  const now = new Date()
-  const titles = ["Plan the trip", "Book flights", null]
-  for (const [index, title] of titles.entries()) {
-    const id = `session-${index + 1}`
-    yield* Bus.request(set, {
-      sessionId: id,
-      session: { id, status: index === 2 ? "closed" : "open", title, metadata: { index }, createdAt: now, updatedAt: now, version: 1n }
-    })
-  }
+const AppLayer = Kernel.layer({
+  extensions: [notesExtension],
+  database: Database.layerSqlite({ filename })
+}).pipe(Layer.provideMerge(Bus.layer()))
 
-  const open = yield* Bus.request(list, { status: "open", orderBy: [{ field: "title" }], count: true })
-  console.log(`\nOpen sessions (${open.total}):`)
-  for (const session of open.sessions) {
-    console.log(`  ${session.id}: ${session.title}`)
-  }
-})
-
-const AppLayer = MemoryStorageLayer.pipe(Layer.provideMerge(Bus.layer()))
-
-Effect.runPromise(Effect.zipRight(program, sessions).pipe(Effect.scoped, Effect.provide(AppLayer))).catch((error) => {
-  console.error(error)
+Effect.runPromise(program.pipe(Effect.scoped, Effect.provide(AppLayer))).catch((error) => {
+  console.error(error instanceof Error ? error.message : error)
   process.exitCode = 1
 })

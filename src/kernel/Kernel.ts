@@ -74,7 +74,11 @@ const startExtension = (
     if (register !== undefined) {
       const runtime = yield* Effect.runtime<Bus>()
       const promiseBus = PromiseBus.make(runtime, scope)
-      const cleanup = yield* Effect.tryPromise(async () => register(promiseBus, Context.get(services, Database).drizzle, context))
+      // The callback's own error becomes the cause of ExtensionBootError, not an UnknownException that hides its message.
+      const cleanup = yield* Effect.tryPromise({
+        try: async () => register(promiseBus, Context.get(services, Database).drizzle, context),
+        catch: (cause) => cause
+      })
       if (typeof cleanup === "function") {
         yield* Scope.addFinalizer(scope, Effect.promise(async () => cleanup()))
       }
@@ -114,6 +118,9 @@ const boot = (options: KernelOptions) =>
     // Built first, so its finalizer runs last: the database closes after every extension stopped.
     const databaseContext = yield* Layer.buildWithScope(options.database ?? Database.layerSqlite(), kernelScope)
     const services = Context.merge(databaseContext, Context.make(Bus, yield* Bus))
+    // Migrations apply one extension at a time below, so every applied file is checked first:
+    // a changed file of a later extension stops boot before any migration runs.
+    yield* Migrator.verify(migrationSets).pipe(Effect.provide(databaseContext))
 
     const reports: Array<BootReport> = []
     for (const extension of ordered) {
@@ -152,8 +159,9 @@ export class Kernel extends Context.Tag("@makaio/runtime/Kernel")<Kernel, Kernel
    *    dependencies and cycles before anything runs;
    * 2. reads every extension's migrations, failing on a path outside its
    *    package root or an unreadable folder before the database opens;
-   * 3. opens the database once, then for each extension in order applies its
-   *    pending migrations and builds its handlers in a scope of its own.
+   * 3. opens the database once, fails when a migration file changed after it
+   *    was applied, then for each extension in order applies its pending
+   *    migrations and builds its handlers in a scope of its own.
    *
    * On release, extensions stop in reverse order; a failing finalizer is
    * logged with the extension's name and the others still run. The database

@@ -52,7 +52,8 @@ const createLedger = `CREATE TABLE IF NOT EXISTS ${ledgerTable} (
 
 const isInside = (root: string, candidate: string): boolean => {
   const relative = path.relative(root, candidate)
-  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative))
+  // A child may be named "..something", so only ".." itself or a leading "../" leaves the root.
+  return relative === "" || (relative !== ".." && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative))
 }
 
 /** Resolves the folder and checks it stays inside the package root, following symbolic links when they exist. */
@@ -190,6 +191,13 @@ export const status = (sets: ReadonlyArray<MigrationSet>): Effect.Effect<Readonl
       applied: set.migrations.filter((migration) => ledger.has(ledgerKey(set.extension, migration.tag))).map((migration) => migration.tag),
       pending: set.migrations.filter((migration) => !ledger.has(ledgerKey(set.extension, migration.tag))).map((migration) => migration.tag)
     })))
+
+/**
+ * Checks every applied file of the sets against the ledger and fails with
+ * `changed-after-apply` on the first that changed. Applies nothing.
+ */
+export const verify = (sets: ReadonlyArray<MigrationSet>): Effect.Effect<void, MigrationError | DatabaseError, Database> =>
+  Effect.flatMap(readLedger, (ledger) => Effect.forEach(sets, (set) => pendingOf(set, ledger), { discard: true }))
 
 /**
  * Applies the pending migrations of each set, set by set in the order given.

@@ -4,6 +4,7 @@ import * as SqliteDrizzle from "@effect/sql-drizzle/Sqlite"
 import type { SqliteRemoteDatabase } from "drizzle-orm/sqlite-proxy"
 import type BetterSqlite3 from "better-sqlite3"
 import { Context, Duration, Effect, Layer, Schema } from "effect"
+import { AfterCommitQueue } from "./internal/afterCommit.js"
 import { openSqlite } from "./internal/sqliteOpen.js"
 
 /** The database could not be opened; nothing in it was changed. */
@@ -57,9 +58,16 @@ export interface DatabaseService {
   /**
    * Runs synchronous work on the connection: at once when no transaction holds
    * it or the caller's own transaction does, otherwise after that transaction
-   * ends. An error the driver throws becomes `DatabaseError`.
+   * ends. An error the driver throws becomes `DatabaseError`. With a
+   * `deadline` (epoch milliseconds, such as a bus handler's), waiting for
+   * another transaction stops there and fails with `DatabaseError` code
+   * `LOCK_TIMEOUT`.
    */
-  readonly run: <A, E>(operation: string, work: () => Effect.Effect<A, E>) => Effect.Effect<A, E | DatabaseError>
+  readonly run: <A, E>(
+    operation: string,
+    work: () => Effect.Effect<A, E>,
+    deadline?: number
+  ) => Effect.Effect<A, E | DatabaseError>
 
   /**
    * Runs an effect in a transaction (`BEGIN IMMEDIATE`; a savepoint when
@@ -101,6 +109,12 @@ export class Database extends Context.Tag("@makaio/runtime/Database")<Database, 
         )
       })
     ).pipe(Layer.provide(Reactivity.layer))
+
+  /**
+   * Tells whether the current fiber runs inside a `Database.transaction`. It
+   * needs no database, so code such as a cache can ask it on any backend.
+   */
+  static readonly inTransaction: Effect.Effect<boolean> = Effect.map(Effect.serviceOption(AfterCommitQueue), (queue) => queue._tag === "Some")
 
   /** Runs an effect in a transaction of the database in the environment; see `DatabaseService.transaction`. */
   static transaction<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DatabaseError, R | Database> {

@@ -128,18 +128,18 @@ const registerCrud = <Entity>(context: Context<Entity>) =>
         : Effect.fail(new EntityDecodeError({ namespace: namespace.domain, key: keyValue, issues: decoded.left }))
     }
 
-    yield* bus.handle(subjects.get, ({ payload }) => {
+    yield* bus.handle(subjects.get, ({ deadline, payload }) => {
       const keyValue = payload[keyParam] as string
       return database.run("get", (): Effect.Effect<Record<string, unknown>, EntityDecodeError> => {
         const raw = select.statement.get(...select.bind({ key: keyValue })) as ReadonlyArray<unknown> | undefined
         return raw === undefined
           ? Effect.succeed({ [entityParam]: null })
           : Effect.map(decodeRow(keyValue, raw), (entity) => ({ [entityParam]: entity }))
-      }).pipe(Effect.catchTag("DatabaseError", (error) => Effect.fail(backendError(namespace, "get")(error))))
+      }, deadline).pipe(Effect.catchTag("DatabaseError", (error) => Effect.fail(backendError(namespace, "get")(error))))
     }, handleOptions)
 
     const checkEntity = makeEntityCheck(namespace)
-    yield* bus.handle(subjects.set, ({ payload }) =>
+    yield* bus.handle(subjects.set, ({ deadline, payload }) =>
       Effect.gen(function*() {
         const keyValue = payload[keyParam] as string
         const incoming = yield* checkEntity(payload[entityParam], keyValue, keyField)
@@ -152,16 +152,16 @@ const registerCrud = <Entity>(context: Context<Entity>) =>
         yield* database.run("set", () => {
           upsert.statement.run(...upsert.bind(row.right))
           return Effect.void
-        }).pipe(Effect.catchTag("DatabaseError", (error) => Effect.fail(backendError(namespace, "set")(error))))
+        }, deadline).pipe(Effect.catchTag("DatabaseError", (error) => Effect.fail(backendError(namespace, "set")(error))))
         yield* database.afterCommit(Effect.orDie(bus.emit(subjects.changed, { operation: "set", key: keyValue })))
         return { success: true }
       }), handleOptions)
 
-    yield* bus.handle(subjects.delete, ({ payload }) =>
+    yield* bus.handle(subjects.delete, ({ deadline, payload }) =>
       Effect.gen(function*() {
         const keyValue = payload[keyParam] as string
         const changes = yield* database.run("delete", () =>
-          Effect.succeed(remove.statement.run(...remove.bind({ key: keyValue })).changes)).pipe(
+          Effect.succeed(remove.statement.run(...remove.bind({ key: keyValue })).changes), deadline).pipe(
             Effect.catchTag("DatabaseError", (error) => Effect.fail(backendError(namespace, "delete")(error)))
           )
         if (changes === 0) {
@@ -207,7 +207,7 @@ const registerList = <Entity>(context: Context<Entity>) =>
       columnOf(field.name)
     }
 
-    yield* bus.handle(list, ({ payload }) =>
+    yield* bus.handle(list, ({ deadline, payload }) =>
       Effect.flatMap(parse(list.name, payload), (plan) =>
         database.run("list", () => {
           const statements = compile(plan)
@@ -233,7 +233,7 @@ const registerList = <Entity>(context: Context<Entity>) =>
           }
           if (total !== undefined) result.total = total
           return Effect.succeed(result)
-        }).pipe(Effect.catchTag("DatabaseError", (error) => Effect.fail(backendError(namespace, "list")(error))))), handleOptions)
+        }, deadline).pipe(Effect.catchTag("DatabaseError", (error) => Effect.fail(backendError(namespace, "list")(error))))), handleOptions)
   })
 
 const propertyOf = <Entity>(codec: RowCodec<Entity>, column: Column): string =>

@@ -6,7 +6,7 @@ import * as SqliteDrizzle from "@effect/sql-drizzle/Sqlite"
 import * as Statement from "@effect/sql/Statement"
 import BetterSqlite3 from "better-sqlite3"
 import type { SqlError } from "@effect/sql/SqlError"
-import { Context, Duration, Effect, type Scope } from "effect"
+import { Clock, Context, Duration, Effect, type Scope } from "effect"
 import {
   DatabaseError,
   DatabaseOpenError,
@@ -15,17 +15,13 @@ import {
   defaultFilename,
   type SqliteOptions
 } from "../Database.js"
+import { AfterCommitQueue } from "./afterCommit.js"
 import { ConnectionLock } from "./lock.js"
 import { errorMessage, makeSqlConnection } from "./sqliteConnection.js"
 
 /** Every SQLite database file starts with this 16-byte header. */
 const sqliteHeader = Buffer.from("SQLite format 3\u0000", "latin1")
 
-/** Work queued by `afterCommit` inside a transaction, run once the outermost transaction commits. */
-class AfterCommitQueue extends Context.Tag("@makaio/runtime/Database/AfterCommitQueue")<
-  AfterCommitQueue,
-  Array<Effect.Effect<void>>
->() {}
 
 const isMemory = (filename: string): boolean => filename === ":memory:" || filename === ""
 
@@ -135,7 +131,7 @@ export const openSqlite = (
     const sql = Object.assign(client, { withTransaction }) as SqlClient.SqlClient
     const drizzle = yield* Effect.provideService(SqliteDrizzle.make(), SqlClient.SqlClient, sql)
 
-    const run: DatabaseService["run"] = <A, E>(operation: string, work: () => Effect.Effect<A, E>) =>
+    const run: DatabaseService["run"] = <A, E>(operation: string, work: () => Effect.Effect<A, E>, deadline?: number) =>
       Effect.withFiberRuntime<A, E | DatabaseError>((fiber) => {
         const execute = (): Effect.Effect<A, E | DatabaseError> => {
           try {
@@ -147,8 +143,19 @@ export const openSqlite = (
         if (!lock.held || Context.getOption(fiber.currentContext, SqlClient.TransactionConnection)._tag === "Some") {
           return execute()
         }
-        return Effect.zipRight(lock.awaitFree, Effect.suspend(execute))
+        return Effect.zipRight(waitForLock(operation, fiber, deadline), Effect.suspend(execute))
       })
+
+    /** Waits until no other transaction holds the connection, at most until the deadline. */
+    const waitForLock = (operation: string, fiber: { readonly currentDefaultServices: Context.Context<never> }, deadline: number | undefined) => {
+      if (deadline === undefined) return lock.awaitFree
+      const now = Context.get(fiber.currentDefaultServices as Context.Context<Clock.Clock>, Clock.Clock).unsafeCurrentTimeMillis()
+      return Effect.timeoutFail(lock.awaitFree, {
+        duration: Duration.millis(Math.max(0, deadline - now)),
+        onTimeout: () =>
+          new DatabaseError({ operation, reason: "timed out waiting for another transaction to finish", code: "LOCK_TIMEOUT" })
+      })
+    }
 
     const transaction: DatabaseService["transaction"] = (effect) =>
       Effect.catchIf(
