@@ -1,11 +1,12 @@
 /**
  * The main program: boots the kernel on a SQLite file (./data/makaio.db, or
- * the path in MAKAIO_DB) with the core and the example notes extension, then
- * works through the bus. Run it twice: the second run applies no migrations
- * and continues from the first run's data. Run it with `npm start`.
+ * the path in MAKAIO_DB) with the core, the example notes extension and a
+ * cache in front of session storage, then works through the bus. Run it
+ * twice: the second run applies no migrations and continues from the first
+ * run's data. Run it with `npm start`.
  */
 import { Effect, Layer } from "effect"
-import { Bus, Database, Kernel, SessionStorage } from "../src/index.js"
+import { Bus, Database, Kernel, SessionStorage, StorageCache } from "../src/index.js"
 import { NoteStorage } from "./notes/contract.js"
 import { notesExtension } from "./notes/extension.js"
 
@@ -22,7 +23,7 @@ const printBootSummary = Effect.gen(function*() {
   }
 })
 
-/** Adds a handler above the SQLite one that counts lookups and passes them on. */
+/** Adds a handler between the cache and the SQLite handler that counts the lookups reaching it. */
 const auditSessionReads = (counter: { lookups: number }) =>
   Bus.handle(SessionStorage.subjects.get, ({ next }) => {
     counter.lookups++
@@ -69,17 +70,28 @@ const program = Effect.gen(function*() {
   const bad = yield* Effect.flip(Bus.request(NoteStorage.subjects.list, { limit: 5_000 }))
   console.log(`\nA list request with limit 5000 is rejected: ${bad.message}`)
 
+  // The first read after the write misses the cache; the next ones are hits.
+  for (let read = 0; read < 3; read++) {
+    yield* Bus.request(SessionStorage.subjects.get, { sessionId })
+  }
+
   const description = yield* Bus.describe
   const chain = description.subjects.find((subject) => subject.name === SessionStorage.subjects.get.name)!.handlers
   console.log(`\nThe chain of ${SessionStorage.subjects.get.name}:`)
   for (const handler of chain) {
-    console.log(`  priority ${String(handler.priority).padStart(2)}: ${handler.label} (${handler.extension ?? "application"})`)
+    console.log(`  priority ${String(handler.priority).padStart(3)}: ${handler.label} (${handler.extension ?? "application"})`)
   }
-  console.log(`The audit handler saw ${audit.lookups} lookup(s) and passed each to the SQLite handler.`)
+  console.log(`The audit handler below the cache saw ${audit.lookups} of 4 lookups.`)
+
+  const stats = yield* StorageCache.stats(SessionStorage)
+  console.log(
+    `Session cache: ${stats.hits} hits, ${stats.misses} misses, ${stats.invalidations} invalidations, ` +
+      `${stats.evictions} evictions, ${stats.size} entries.`
+  )
 })
 
 const AppLayer = Kernel.layer({
-  extensions: [notesExtension],
+  extensions: [notesExtension, StorageCache.extension(SessionStorage)],
   database: Database.layerSqlite({ filename })
 }).pipe(Layer.provideMerge(Bus.layer()))
 

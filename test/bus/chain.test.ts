@@ -92,6 +92,23 @@ describe("Bus chain", () => {
       expect(lowerCalls).toBe(0)
     })))
 
+  it.scoped("next runs only when used", () =>
+    withBus(Effect.gen(function*() {
+      let lowerCalls = 0
+      yield* Bus.handle(Trace, () => {
+        lowerCalls++
+        return Effect.succeed({ trace: ["lower"] })
+      })
+      yield* Bus.handle(Trace, ({ next }) => {
+        const unused = next()
+        void unused
+        return Effect.succeed({ trace: ["upper"] })
+      }, { priority: 1 })
+
+      expect((yield* Bus.request(Trace, { value: "x" })).trace).toEqual(["upper"])
+      expect(lowerCalls).toBe(0)
+    })))
+
   it.scoped("no handler registered", () =>
     withBus(Effect.gen(function*() {
       const error = yield* Effect.flip(Bus.request(Trace, { value: "x" }))

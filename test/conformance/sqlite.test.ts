@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect, Layer } from "effect"
-import { Bus, SqliteStorageLayer } from "../../src/index.js"
+import { Bus, SessionStorage, SqliteStorageLayer, StorageCache } from "../../src/index.js"
 import { runStorageConformance } from "./storageConformance.js"
 
 /** A fresh database file in a temporary directory, removed when the Layer is released. */
@@ -16,3 +16,9 @@ const temporaryFile = Layer.unwrapScoped(Effect.gen(function*() {
 
 runStorageConformance("sqlite file", () => temporaryFile.pipe(Layer.provideMerge(Bus.layer())))
 runStorageConformance("sqlite :memory:", () => SqliteStorageLayer({ filename: ":memory:" }).pipe(Layer.provideMerge(Bus.layer())))
+
+runStorageConformance("sqlite behind a cache", () =>
+  StorageCache.layer(SessionStorage).pipe(
+    Layer.provideMerge(temporaryFile),
+    Layer.provideMerge(Bus.layer())
+  ))

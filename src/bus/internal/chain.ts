@@ -56,7 +56,9 @@ export class Step implements HandlerContext<RequestSubject.Any> {
 
   get next(): HandlerContext<RequestSubject.Any>["next"] {
     if (this.#next === undefined) {
-      this.#next = (payload) => runStep(this, this.index + 1, payload === undefined ? this.payload : payload)
+      // Lazy, so a lower handler's function is called only when the returned Effect runs.
+      this.#next = (payload) =>
+        Effect.suspend(() => runStep(this, this.index + 1, payload === undefined ? this.payload : payload))
     }
     return this.#next
   }
