@@ -1,4 +1,4 @@
-import { Context, type Duration, Effect, Layer, type Scope } from "effect"
+import { Context, type Duration, Effect, Layer, type Option, type Scope } from "effect"
 import type { InvalidPayloadError, NamespaceConflictError, RequestError } from "./BusError.js"
 import type { Handler } from "./HandlerContext.js"
 import * as internal from "./internal/bus.js"
@@ -49,6 +49,15 @@ export interface HandleOptions {
    * time out a handler that declares this and then waits. Default false.
    */
   readonly synchronous?: boolean
+
+  /**
+   * Whether the handler keeps the services of the context it registers in.
+   * Pass false for a handler that took its services when it was built (as the
+   * storage backends do): a caller that lacks some captured service makes
+   * every request merge contexts, which costs more than a memory handler.
+   * Default true.
+   */
+  readonly captureServices?: boolean
 }
 
 /** Options of an event subscription. */
@@ -65,6 +74,9 @@ export interface SubscribeOptions {
    * interrupted and logged, and the emit goes on. Default false.
    */
   readonly synchronous?: boolean
+
+  /** Whether the subscriber keeps the services of the context it subscribes in; see `HandleOptions.captureServices`. */
+  readonly captureServices?: boolean
 }
 
 /** One handler or subscriber as `describe` reports it. */
@@ -171,6 +183,12 @@ export interface BusService {
 
   /** Lists the registered namespaces, and the known subjects with their handler chains and subscribers. */
   readonly describe: Effect.Effect<BusDescription>
+
+  /**
+   * Returns the subject registered under a name (one that `describe`
+   * lists), so a tool that gets the name as text can reach its schemas.
+   */
+  readonly subject: (name: string) => Effect.Effect<Option.Option<Subject>>
 }
 
 /**
@@ -247,6 +265,11 @@ export class Bus extends Context.Tag("@makaio/runtime/Bus")<Bus, BusService>() {
 
   /** Describes the bus in the environment; see `BusService.describe`. */
   static readonly describe: Effect.Effect<BusDescription, never, Bus> = Effect.flatMap(Bus, (bus) => bus.describe)
+
+  /** Looks up a subject by name on the bus in the environment; see `BusService.subject`. */
+  static subject(name: string): Effect.Effect<Option.Option<Subject>, never, Bus> {
+    return Effect.flatMap(Bus, (bus) => bus.subject(name))
+  }
 }
 
 export declare namespace Bus {

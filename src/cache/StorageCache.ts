@@ -1,10 +1,11 @@
-import { Clock, Duration, Effect, Layer, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Either, Layer, Schema } from "effect"
 import { Bus } from "../bus/Bus.js"
 import * as Subject from "../bus/Subject.js"
 import type { RequestSubject } from "../bus/Subject.js"
 import * as Extension from "../kernel/Extension.js"
-import { Database } from "../storage/Database.js"
+import { isInTransaction } from "../storage/internal/afterCommit.js"
 import type { AnyCrudNamespace } from "../storage/StorageNamespace.js"
+import { checkSync } from "../bus/internal/validation.js"
 import { CacheStore } from "./internal/cacheStore.js"
 
 /** Options of a storage cache. */
@@ -52,11 +53,20 @@ const canonical = (value: unknown): string =>
 const getKey = (key: string) => `get:${key}`
 const isListKey = (key: string) => key.startsWith("list:")
 
-/** Reads and writes a cached response in its encoded form, so hits never share objects with callers. */
-const responseCodec = (subject: RequestSubject.Any) => ({
-  encode: Schema.encodeSync(subject.response),
-  decode: Schema.decodeSync(subject.response)
-})
+/**
+ * Copies a response with the subject's response schema: a copy is stored, and
+ * every hit returns another copy, so callers never share objects with the
+ * cache. A response the schema rejects is not stored.
+ */
+const responseCopier = (subject: RequestSubject.Any) => {
+  const copy = checkSync(subject.response)
+  return (value: unknown): unknown => {
+    const copied = copy(value)
+    return Either.isRight(copied) ? copied.right : notCopied
+  }
+}
+
+const notCopied: unique symbol = Symbol("notCopied")
 
 /**
  * Registers the cache's handlers on a namespace for as long as the scope
@@ -68,37 +78,46 @@ const register = (namespace: AnyCrudNamespace, options: StorageCacheOptions) =>
     const bus = yield* Bus
     const store = new CacheStore(checkCapacity(options.capacity ?? 10_000))
     const timeToLive = options.timeToLive === "none" ? Infinity : Duration.toMillis(options.timeToLive ?? Duration.minutes(5))
-    const handleOptions = { priority: options.priority ?? 100, label: `cache:${namespace.domain}` }
+    const handleOptions = { priority: options.priority ?? 100, label: `cache:${namespace.domain}`, captureServices: false, synchronous: true }
     const { subjects } = namespace
     const { keyParam } = namespace.model
 
-    /** Answers from the cache, or reads below it once and stores what it returned. */
-    const cachedRead = <A, E>(subject: RequestSubject.Any, key: string, next: Effect.Effect<A, E>) => {
-      const codec = responseCodec(subject)
-      return Effect.gen(function*() {
+    /**
+     * Answers from the cache, or reads below it once and stores what it returned.
+     * The handlers declare themselves synchronous: a hit never waits, and a
+     * miss waits only for the read below it, which the bus times out unless
+     * that part of the chain is synchronous too.
+     */
+    const copyGet = responseCopier(subjects.get)
+    const copyList = responseCopier(subjects.list)
+
+    const cachedRead = <A, E>(copy: (value: unknown) => unknown, key: string, next: Effect.Effect<A, E>) =>
+      Effect.withFiberRuntime<A, E>((fiber) => {
         // Inside a transaction a read may see writes that are later rolled back, so it is never cached.
-        if (yield* Database.inTransaction) {
-          return yield* next
+        if (isInTransaction(fiber.currentContext)) {
+          return next
         }
-        const now = yield* Clock.currentTimeMillis
+        const now = Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis()
         const entry = store.lookup(key, now)
         if (entry !== undefined) {
           store.counters.hits++
-          return codec.decode(entry.encoded) as A
+          return Effect.succeed(copy(entry.value) as A)
         }
         store.counters.misses++
-        return yield* store.readThrough(key, next, (value) => store.store(key, codec.encode(value), now + timeToLive))
+        return store.readThrough(key, next, (value) => {
+          const stored = copy(value)
+          if (stored !== notCopied) store.store(key, stored, now + timeToLive)
+        })
       })
-    }
 
     const invalidateKey = (key: string) =>
       Effect.sync(() => store.invalidate((candidate) => candidate === getKey(key) || isListKey(candidate)))
 
     yield* bus.handle(subjects.get, ({ next, payload }) =>
-      cachedRead(subjects.get, getKey(payload[keyParam] as string), next()), handleOptions)
+      cachedRead(copyGet, getKey(payload[keyParam] as string), next()), handleOptions)
 
     yield* bus.handle(subjects.list, ({ next, payload }) =>
-      cachedRead(subjects.list, `list:${canonical(Schema.encodeSync(subjects.list.request)(payload))}`, next()), handleOptions)
+      cachedRead(copyList, `list:${canonical(Schema.encodeSync(subjects.list.request)(payload))}`, next()), handleOptions)
 
     // Writes invalidate after the backend ran (whatever the outcome), so a read that started earlier cannot store its result later.
     for (const subject of [subjects.set, subjects.delete]) {
@@ -106,10 +125,10 @@ const register = (namespace: AnyCrudNamespace, options: StorageCacheOptions) =>
         Effect.ensuring(next(), invalidateKey(payload[keyParam] as string)), handleOptions)
     }
 
-    yield* bus.subscribe(subjects.changed, ({ key }) => invalidateKey(key), { ...handleOptions, synchronous: true })
+    yield* bus.subscribe(subjects.changed, ({ key }) => invalidateKey(key), handleOptions)
 
     yield* bus.handle(statsSubject(namespace), () =>
-      Effect.sync(() => ({ ...store.counters, size: store.size })), { label: handleOptions.label, synchronous: true })
+      Effect.sync(() => ({ ...store.counters, size: store.size })), { label: handleOptions.label, synchronous: true, captureServices: false })
   })
 
 const checkCapacity = (capacity: number): number => {

@@ -1,3 +1,4 @@
+import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { SessionStorage } from "../contracts/session.js"
@@ -5,8 +6,24 @@ import * as DrizzleStorage from "../storage/DrizzleStorage.js"
 import { sessions } from "../storage/tables.js"
 import * as Extension from "./Extension.js"
 
-/** The root of this package: `migrations/` is resolved against it. */
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..")
+/**
+ * Finds the root of this package, the nearest directory above this module
+ * with a `package.json`, so `migrations/` is found whether the module runs
+ * from `src/` or from compiled output elsewhere in the package.
+ */
+const findPackageRoot = (start: string): string => {
+  let directory = start
+  while (!fs.existsSync(path.join(directory, "package.json"))) {
+    const parent = path.dirname(directory)
+    if (parent === directory) {
+      throw new Error(`Cannot find the package root of @makaio/runtime above ${start}: no package.json was found.`)
+    }
+    directory = parent
+  }
+  return directory
+}
+
+const packageRoot = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)))
 
 /**
  * The runtime's own extension: the core tables (migrations in `migrations/`)

@@ -41,6 +41,11 @@ export interface SqliteOptions {
    * never corrupts the file, but may lose the last commits on power loss.
    */
   readonly synchronous?: "full" | "normal"
+  /**
+   * Opens an existing file for reading only, changing nothing in it (not even
+   * its journal mode); writes then fail with `DatabaseError`. Default false.
+   */
+  readonly readonly?: boolean
 }
 
 /** The database service: one connection, shared by migrations, handlers and `@effect/sql` queries. */

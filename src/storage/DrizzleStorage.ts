@@ -1,9 +1,9 @@
 import type BetterSqlite3 from "better-sqlite3"
 import { type Column, eq, getTableColumns, type InferInsertModel, type InferSelectModel, sql, type Table } from "drizzle-orm"
-import { Clock, Effect, Either, Layer, ParseResult, Schema } from "effect"
+import { Clock, Effect, Either, Layer, type Schema } from "effect"
 import { Bus } from "../bus/Bus.js"
 import { InvalidPayloadError, type SchemaIssue } from "../bus/BusError.js"
-import { toSchemaIssues } from "../bus/internal/validation.js"
+import { checkSync } from "../bus/internal/validation.js"
 import { Database, type DatabaseError } from "./Database.js"
 import { makeListCompiler, valuesOf } from "./internal/drizzleList.js"
 import { compileParams, makeRowCodec, requireSqliteTable, type RowCodec } from "./internal/drizzleRows.js"
@@ -41,7 +41,7 @@ interface Context<Entity> {
   readonly columnOf: (field: string) => Column
   readonly database: Database["Type"]
   readonly bus: Bus["Type"]
-  readonly handleOptions: { readonly priority: number; readonly label: string; readonly synchronous: true }
+  readonly handleOptions: { readonly priority: number; readonly label: string; readonly synchronous: true; readonly captureServices: false }
 }
 
 const backendError = (namespace: AnyCrudNamespace, operation: string) => (error: DatabaseError) =>
@@ -88,7 +88,7 @@ const makeContext = <N extends AnyCrudNamespace, T extends Table>(namespace: N, 
       columnOf,
       database,
       bus,
-      handleOptions: { priority: options.priority ?? 0, label: `sqlite:${namespace.domain}`, synchronous: true }
+      handleOptions: { priority: options.priority ?? 0, label: `sqlite:${namespace.domain}`, synchronous: true, captureServices: false }
     }
     return context
   })
@@ -176,14 +176,14 @@ const registerCrud = <Entity>(context: Context<Entity>) =>
 const makeEntityCheck = (namespace: AnyCrudNamespace) => {
   const subject = namespace.subjects.set.name
   const { entityParam, keyParam } = namespace.model
-  const decode = ParseResult.decodeUnknownEither(Schema.typeSchema(namespace.model.entity), { errors: "all" })
+  const decode = checkSync(namespace.model.entity)
   return (value: unknown, keyValue: unknown, keyField: string): Effect.Effect<Record<string, unknown>, InvalidPayloadError> => {
     if (typeof keyValue !== "string") {
       return Effect.fail(invalid(subject, [{ path: [keyParam], message: "Expected string" }]))
     }
     const decoded = decode(value)
     if (Either.isLeft(decoded)) {
-      const issues = toSchemaIssues(decoded.left).map((issue) => ({ ...issue, path: [entityParam, ...issue.path] }))
+      const issues = decoded.left.map((issue) => ({ ...issue, path: [entityParam, ...issue.path] }))
       return Effect.fail(invalid(subject, issues))
     }
     if (decoded.right[keyField] !== keyValue) {

@@ -33,7 +33,7 @@ export const crud = (namespace: AnyCrudNamespace, options: MemoryStorageOptions 
     yield* Effect.orDie(StorageNamespace.register(namespace))
     const bus = yield* Bus
     const store = makeStore(namespace)
-    const handleOptions = { priority: options.priority ?? 0, synchronous: true, label: `memory:${namespace.domain}` }
+    const handleOptions = { priority: options.priority ?? 0, synchronous: true, captureServices: false, label: `memory:${namespace.domain}` }
     const { subjects } = namespace
 
     yield* bus.handle(subjects.get, ({ payload }) => store.get(payload as Payload), handleOptions)

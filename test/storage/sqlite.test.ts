@@ -188,6 +188,29 @@ describe("SQLite storage", () => {
       }))
     }))
 
+  it.scoped("read-only open changes nothing", () =>
+    Effect.gen(function*() {
+      const file = path.join(yield* temporaryDirectory, "plain.sqlite")
+      const plain = new BetterSqlite3(file)
+      plain.exec("CREATE TABLE kept (id TEXT)")
+      plain.close()
+      const before = fs.readFileSync(file)
+
+      const outcome = yield* Effect.gen(function*() {
+        const { connection, run } = yield* Database
+        const mode = connection.pragma("journal_mode", { simple: true })
+        const write = yield* Effect.flip(run("write", () => {
+          connection.exec("CREATE TABLE other (id TEXT)")
+          return Effect.void
+        }))
+        return { mode, write }
+      }).pipe(Effect.provide(Database.layerSqlite({ filename: file, readonly: true })))
+
+      expect(outcome.mode).toBe("delete")
+      expect(outcome.write).toMatchObject({ _tag: "DatabaseError", operation: "write" })
+      expect(fs.readFileSync(file).equals(before)).toBe(true)
+    }))
+
   it.scoped("another process's lock gives a typed error", () =>
     Effect.gen(function*() {
       const file = path.join(yield* temporaryDirectory, "db.sqlite")

@@ -1,4 +1,4 @@
-import { Cause, Clock, Context, Duration, Effect, type Fiber, FiberRef, Scope } from "effect"
+import { Cause, Clock, Context, Duration, Effect, type Fiber, FiberRef, Layer, Option, Scope } from "effect"
 import type { BusOptions, BusService, HandleOptions, Namespace, SubjectDescription, SubscribeOptions } from "../Bus.js"
 import {
   HandlerDefectError,
@@ -11,7 +11,7 @@ import {
 } from "../BusError.js"
 import type { Handler } from "../HandlerContext.js"
 import type { EventSubject, RequestSubject, Subject } from "../Subject.js"
-import { type Chain, insert, makeRunner, type Registration, remove, runChain, type Runner } from "./chain.js"
+import { type Chain, insert, makeRunner, type Registration, remove, RequestState, runChain, type Runner } from "./chain.js"
 import { findConflict, sameSubject } from "./definitions.js"
 import { checkPriority, resolveTimeout } from "./options.js"
 import { type PendingCounter, runWithTimeout } from "./timeout.js"
@@ -49,12 +49,29 @@ interface Entry {
 interface Plan {
   readonly onFailure: (cause: Cause.Cause<unknown>) => Effect.Effect<never, unknown>
   readonly onSuccess: (response: unknown) => Effect.Effect<unknown, InvalidResponseError>
+  /** Adds the one continuation frame that both converts failures and, when enabled, checks the response. */
+  readonly guard: (effect: Effect.Effect<unknown, unknown>) => Effect.Effect<unknown, unknown>
 }
+
+/**
+ * The tag of the kernel's extension context, which describes the extension
+ * being booted; handlers read it when they register, not per request.
+ */
+const registrationOnly = Context.GenericTag<unknown, unknown>("@makaio/runtime/ExtensionContext")
 
 /** The extension that registrations made in the current fiber belong to, if any. */
 export const currentExtension: FiberRef.FiberRef<string | undefined> = FiberRef.unsafeMake<string | undefined>(undefined)
 
 const defaultTimeout = resolveTimeout("30 seconds", undefined)
+
+/** A resolved timeout, with its milliseconds computed once rather than per request. */
+interface Timeout {
+  readonly duration: Duration.Duration
+  readonly millis: number
+}
+
+const toTimeout = (duration: Duration.Duration | undefined): Timeout | undefined =>
+  duration === undefined ? undefined : { duration, millis: Duration.toMillis(duration) }
 
 /** A failure may reach the caller when the subject declares it or it is one of the bus's own errors. */
 const isAllowedFailure = (subject: RequestSubject.Any, failure: unknown): boolean =>
@@ -65,7 +82,7 @@ export const make = (options: BusOptions = {}): BusService => {
   const validation: ValidationMode = options.validation ?? "all"
   const checkRequests = validation !== "none"
   const checkResponses = validation === "all"
-  const busTimeout = resolveTimeout(options.timeout, defaultTimeout)
+  const busTimeout = toTimeout(resolveTimeout(options.timeout, defaultTimeout))
 
   const entries = new Map<string, Entry>()
   const namespaces = new Map<string, Namespace>()
@@ -104,7 +121,8 @@ export const make = (options: BusOptions = {}): BusService => {
 
   const makePlan = (subject: RequestSubject.Any): Plan => {
     const checkResponse = checkFor(subject.response)
-    return {
+    const plan: Plan = {
+      guard: (effect) => (checkResponses ? Effect.matchCauseEffect(effect, plan) : Effect.catchAllCause(effect, plan.onFailure)),
       onFailure: (cause) => {
         if (Cause.isDie(cause)) {
           return Effect.fail(new HandlerDefectError({ subject: subject.name, cause: Cause.squash(cause) }))
@@ -120,6 +138,7 @@ export const make = (options: BusOptions = {}): BusService => {
         whenValid(checkResponse(response), Effect.succeed, (issues) =>
           new InvalidResponseError({ subject: subject.name, issues }))
     }
+    return plan
   }
 
   const planFor = (subject: RequestSubject.Any): Plan => {
@@ -135,7 +154,7 @@ export const make = (options: BusOptions = {}): BusService => {
     fiber: Fiber.RuntimeFiber<unknown, unknown>,
     subject: RequestSubject.Any,
     payload: unknown,
-    timeout: Duration.Duration | undefined
+    timeout: Timeout | undefined
   ): Effect.Effect<any, any> => {
     const entry = lookup(subject)
     if (entry instanceof SubjectConflictError) {
@@ -144,34 +163,25 @@ export const make = (options: BusOptions = {}): BusService => {
     if (entry === undefined || entry.chain.length === 0) {
       return Effect.fail(new NoHandlerError({ subject: subject.name }))
     }
-    const chain = entry.chain
     const plan = planFor(subject)
-    const caller = fiber.currentContext
 
-    // One continuation frame both converts failures and checks the response.
-    const guard = (effect: Effect.Effect<unknown, unknown>) =>
-      checkResponses ? Effect.matchCauseEffect(effect, plan) : Effect.catchAllCause(effect, plan.onFailure)
-
-    if (timeout === undefined) {
-      return guard(runChain(caller, subject, chain, payload, undefined))
-    }
-    if (entry.synchronous) {
-      // A chain of synchronous handlers cannot be interrupted by a timer, so it runs inline.
-      const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
-      const deadline = clock.unsafeCurrentTimeMillis() + Duration.toMillis(timeout)
-      return guard(runChain(caller, subject, chain, payload, deadline))
+    // A chain of synchronous handlers cannot be interrupted by a timer, so it runs inline.
+    if (timeout === undefined || entry.synchronous) {
+      const request = new RequestState(fiber.currentContext, subject, entry.chain, timeout?.millis, fiber.currentDefaultServices)
+      return plan.guard(runChain(request, payload))
     }
     return runWithTimeout(
-      (deadline) => guard(runChain(caller, subject, chain, payload, deadline)),
+      (deadline) =>
+        plan.guard(runChain(new RequestState(fiber.currentContext, subject, entry.chain, timeout.millis, fiber.currentDefaultServices, deadline), payload)),
       subject.name,
-      timeout,
+      timeout.duration,
       pending
     )
   }
 
   const request: BusService["request"] = (subject, payload, requestOptions) =>
     Effect.withFiberRuntime((fiber) => {
-      const timeout = resolveTimeout(requestOptions?.timeout, busTimeout)
+      const timeout = requestOptions?.timeout === undefined ? busTimeout : toTimeout(resolveTimeout(requestOptions.timeout, undefined))
       if (!checkRequests) {
         return dispatch(fiber, subject, payload, timeout)
       }
@@ -182,20 +192,30 @@ export const make = (options: BusOptions = {}): BusService => {
       )
     })
 
-  /** Registers something for as long as the surrounding scope lives, with the services captured now (except the scope). */
+  /**
+   * Registers something for as long as the surrounding scope lives, with the
+   * services captured now (none when `capture` is false). Services that belong
+   * to the registration rather than the handler are left out: its `Scope`,
+   * the memo map of a Layer being built, and the extension context the kernel
+   * provides while an extension boots. Callers never have them, and capturing
+   * them would make every request merge contexts.
+   */
   const register = <R>(
+    capture: boolean,
     registerInEntry: (extension: string | undefined, captured: AnyContext, id: number) => Effect.Effect<void, never, Scope.Scope>
   ): Effect.Effect<void, never, Scope.Scope | R> =>
     Effect.flatMap(FiberRef.get(currentExtension), (extension) =>
-      Effect.contextWithEffect((context: AnyContext) =>
-        registerInEntry(extension, Context.omit(Scope.Scope)(context) as AnyContext, nextId++)))
+      Effect.contextWithEffect((context: AnyContext) => {
+        const captured = capture ? Context.omit(Scope.Scope, Layer.CurrentMemoMap, registrationOnly)(context) : Context.empty()
+        return registerInEntry(extension, captured as AnyContext, nextId++)
+      }))
 
   const handle = <S extends RequestSubject.Any, R>(
     subject: S,
     handler: Handler<S, R>,
     handleOptions: HandleOptions = {}
   ): Effect.Effect<void, never, Scope.Scope | R> =>
-    register<R>((fiberExtension, captured, id) =>
+    register<R>(handleOptions.captureServices ?? true, (fiberExtension, captured, id) =>
       Effect.suspend(() => {
         const registration: Registration = {
           id,
@@ -220,7 +240,7 @@ export const make = (options: BusOptions = {}): BusService => {
     const timeout = subscription.synchronous ? undefined : busTimeout
     const run = timeout === undefined
       ? subscription.run(delivery)
-      : runWithTimeout(() => subscription.run(delivery), entry.subject.name, timeout, pending)
+      : runWithTimeout(() => subscription.run(delivery), entry.subject.name, timeout.duration, pending)
     return Effect.catchAllCause(run, (cause) =>
       Effect.logError("Event subscriber failed", cause).pipe(
         Effect.annotateLogs({ subject: entry.subject.name, subscriber: subscription.label })
@@ -258,7 +278,7 @@ export const make = (options: BusOptions = {}): BusService => {
     subscriber: (payload: EventSubject.Payload<S>) => Effect.Effect<void, unknown, R>,
     subscribeOptions: SubscribeOptions = {}
   ): Effect.Effect<void, never, Scope.Scope | R> =>
-    register<R>((fiberExtension, captured, id) =>
+    register<R>(subscribeOptions.captureServices ?? true, (fiberExtension, captured, id) =>
       Effect.suspend(() => {
         const subscription: Subscription = {
           id,
@@ -320,5 +340,7 @@ export const make = (options: BusOptions = {}): BusService => {
     pendingRequests: pending.value
   }))
 
-  return { request, handle, on: handle, emit, subscribe, registerNamespace, describe } as BusService
+  const subject: BusService["subject"] = (name) => Effect.sync(() => Option.fromNullable(entries.get(name)?.subject))
+
+  return { request, handle, on: handle, emit, subscribe, registerNamespace, describe, subject } as BusService
 }

@@ -1,4 +1,4 @@
-import { Context, Effect } from "effect"
+import { Clock, Context, Effect } from "effect"
 import { NoHandlerError } from "../BusError.js"
 import type { HandlerContext } from "../HandlerContext.js"
 import type { RequestSubject } from "../Subject.js"
@@ -39,6 +39,35 @@ export const remove = (chain: Chain, registration: Registration): Chain =>
   chain.filter((candidate) => candidate !== registration)
 
 /**
+ * What every handler of one request shares: the caller's context, the chain
+ * snapshot, and the deadline, computed on first use from the caller's
+ * `Clock` (most handlers never read it).
+ */
+export class RequestState {
+  #deadline: number | undefined | null = null
+
+  constructor(
+    readonly caller: Context.Context<never>,
+    readonly subject: RequestSubject.Any,
+    readonly chain: Chain,
+    readonly timeoutMillis: number | undefined,
+    readonly defaultServices: Context.Context<never>,
+    deadline?: number
+  ) {
+    if (deadline !== undefined) this.#deadline = deadline
+  }
+
+  get deadline(): number | undefined {
+    if (this.#deadline === null) {
+      this.#deadline = this.timeoutMillis === undefined
+        ? undefined
+        : Context.get(this.defaultServices as Context.Context<Clock.Clock>, Clock.Clock).unsafeCurrentTimeMillis() + this.timeoutMillis
+    }
+    return this.#deadline
+  }
+}
+
+/**
  * The context handed to one handler of one request. `next` is created on first
  * access, so a handler that answers directly allocates nothing for it.
  */
@@ -46,43 +75,44 @@ export class Step implements HandlerContext<RequestSubject.Any> {
   #next: HandlerContext<RequestSubject.Any>["next"] | undefined
 
   constructor(
-    readonly caller: Context.Context<never>,
-    readonly subject: RequestSubject.Any,
+    readonly request: RequestState,
     readonly payload: unknown,
-    readonly deadline: number | undefined,
-    readonly chain: Chain,
     readonly index: number
   ) {}
+
+  get caller(): Context.Context<never> {
+    return this.request.caller
+  }
+
+  get subject(): RequestSubject.Any {
+    return this.request.subject
+  }
+
+  get deadline(): number | undefined {
+    return this.request.deadline
+  }
 
   get next(): HandlerContext<RequestSubject.Any>["next"] {
     if (this.#next === undefined) {
       // Lazy, so a lower handler's function is called only when the returned Effect runs.
       this.#next = (payload) =>
-        Effect.suspend(() => runStep(this, this.index + 1, payload === undefined ? this.payload : payload))
+        Effect.suspend(() => runStep(this.request, this.index + 1, payload === undefined ? this.payload : payload))
     }
     return this.#next
   }
 }
 
-/**
- * Starts a chain: runs its first handler with the caller's context, which the
- * request has already read from its fiber.
- */
-export const runChain = (
-  caller: Context.Context<never>,
-  subject: RequestSubject.Any,
-  chain: Chain,
-  payload: unknown,
-  deadline: number | undefined
-): Effect.Effect<any, any> => chain[0]!.run(new Step(caller, subject, payload, deadline, chain, 0))
+/** Starts a chain: runs its first handler. */
+export const runChain = (request: RequestState, payload: unknown): Effect.Effect<any, any> =>
+  request.chain[0]!.run(new Step(request, payload, 0))
 
-/** Runs the handler at `index` for the step `from` (what `next` does), or fails when the chain is exhausted. */
-const runStep = (from: Step, index: number, payload: unknown): Effect.Effect<any, any> => {
-  const registration = from.chain[index]
+/** Runs the handler at `index` (what `next` does), or fails when the chain is exhausted. */
+const runStep = (request: RequestState, index: number, payload: unknown): Effect.Effect<any, any> => {
+  const registration = request.chain[index]
   if (registration === undefined) {
-    return Effect.fail(new NoHandlerError({ subject: from.subject.name }))
+    return Effect.fail(new NoHandlerError({ subject: request.subject.name }))
   }
-  return registration.run(new Step(from.caller, from.subject, payload, from.deadline, from.chain, index))
+  return registration.run(new Step(request, payload, index))
 }
 
 /**
@@ -108,6 +138,16 @@ export const makeRunner = <A extends { readonly caller: Context.Context<never> }
   let lastCaller: Context.Context<never> | undefined
   let callerHasAll = false
 
+  let lastCurrent: Context.Context<never> | undefined
+  let lastMerged: Context.Context<never> = captured
+  const mergedWith = (current: Context.Context<never>) => {
+    if (current !== lastCurrent) {
+      lastCurrent = current
+      lastMerged = Context.merge(current, captured)
+    }
+    return lastMerged
+  }
+
   return (input) => {
     if (input.caller !== lastCaller) {
       lastCaller = input.caller
@@ -117,7 +157,7 @@ export const makeRunner = <A extends { readonly caller: Context.Context<never> }
       return call(f, input)
     }
     return Effect.contextWithEffect((current: Context.Context<never>) =>
-      Effect.provide(call(f, input), Context.merge(current, captured)))
+      Effect.provide(call(f, input), mergedWith(current)))
   }
 }
 

@@ -1,5 +1,6 @@
 import { Effect, Either, ParseResult, Schema } from "effect"
 import type { SchemaIssue } from "../BusError.js"
+import { compileFastDecoder, invalid } from "./fastDecode.js"
 
 /**
  * How much the bus checks. `"all"` checks payloads and responses, `"requests"`
@@ -70,12 +71,17 @@ const compile = <A>(schema: Schema.Schema<A, any, never>): Check<A> => {
   // In-process values are already of the decoded type, so they are checked
   // against the type side of the schema (a `Date` stays a `Date`). Decoding
   // returns a copy without unknown fields, so the receiver gets only what the
-  // schema declares and shares no structs or arrays with the sender.
+  // schema declares and shares no structs, arrays or dates with the sender.
   const typeSide = Schema.typeSchema(schema)
+  const fast = compileFastDecoder(typeSide.ast)
   const decodeSync = ParseResult.decodeUnknownEither(typeSide, parseOptions)
   const decodeEffect = ParseResult.decodeUnknown(typeSide, parseOptions)
 
   return (value) => {
+    if (fast !== undefined) {
+      const decoded = fast(value)
+      if (decoded !== invalid) return decoded as A
+    }
     const result = decodeSync(value)
     if (Either.isRight(result)) {
       return result.right
@@ -118,4 +124,21 @@ export const whenValid = <A, B, E, E2>(
     })
   }
   return onValid(result)
+}
+
+/**
+ * Returns a synchronous check of a schema's type side: the checked copy, or
+ * the issues. A schema that needs asynchronous checks is reported as an issue,
+ * because the callers (storage backends) run synchronously.
+ */
+export const checkSync = <A>(schema: Schema.Schema<A, any, never>) => {
+  const check = checkFor(schema)
+  return (value: unknown): Either.Either<A, ReadonlyArray<SchemaIssue>> => {
+    const result = check(value)
+    if (result instanceof Invalid) return Either.left(result.issues)
+    if (result instanceof Deferred) {
+      return Either.left([{ path: [], message: "the schema needs asynchronous checks, which are not supported here" }])
+    }
+    return Either.right(result)
+  }
 }

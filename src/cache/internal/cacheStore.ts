@@ -9,8 +9,8 @@ export interface Counters {
 }
 
 interface Entry {
-  /** The schema-encoded response, decoded on every hit so callers never share objects with the cache. */
-  readonly encoded: unknown
+  /** A private copy of the response; every hit returns a copy of it. */
+  readonly value: unknown
   readonly expiresAt: number
 }
 
@@ -36,8 +36,8 @@ export class CacheStore {
     return this.#entries.size
   }
 
-  /** Returns the encoded response of a live entry and marks it recently used; drops it when expired. */
-  lookup(key: string, now: number): { readonly encoded: unknown } | undefined {
+  /** Returns a live entry and marks it recently used; drops it when expired. */
+  lookup(key: string, now: number): Entry | undefined {
     const entry = this.#entries.get(key)
     if (entry === undefined) return undefined
     this.#entries.delete(key)
@@ -47,9 +47,9 @@ export class CacheStore {
   }
 
   /** Stores an entry, evicting the least recently used ones beyond capacity. */
-  store(key: string, encoded: unknown, expiresAt: number): void {
+  store(key: string, value: unknown, expiresAt: number): void {
     this.#entries.delete(key)
-    this.#entries.set(key, { encoded, expiresAt })
+    this.#entries.set(key, { value, expiresAt })
     while (this.#entries.size > this.capacity) {
       this.#entries.delete(this.#entries.keys().next().value!)
       this.counters.evictions++

@@ -1,4 +1,4 @@
-import { Context, type Effect } from "effect"
+import { Context, type Effect, Option } from "effect"
 
 /**
  * Work queued by `Database.afterCommit` inside a transaction, run once the
@@ -9,3 +9,7 @@ export class AfterCommitQueue extends Context.Tag("@makaio/runtime/Database/Afte
   AfterCommitQueue,
   Array<Effect.Effect<void>>
 >() {}
+
+/** Tells whether a fiber with this context runs inside a `Database.transaction`. */
+export const isInTransaction = (context: Context.Context<never>): boolean =>
+  Option.isSome(Context.getOption(context, AfterCommitQueue))

@@ -1,8 +1,8 @@
 import { type Column, getTableColumns, is, Param, Placeholder, type Table } from "drizzle-orm"
 import { SQLiteTable } from "drizzle-orm/sqlite-core"
-import { Either, ParseResult, Schema } from "effect"
+import { Either, type Schema } from "effect"
 import type { SchemaIssue } from "../../bus/BusError.js"
-import { toSchemaIssues } from "../../bus/internal/validation.js"
+import { checkSync } from "../../bus/internal/validation.js"
 import { errorMessage } from "./sqliteConnection.js"
 
 /** A table column with the property name drizzle gives it in row objects. */
@@ -50,7 +50,7 @@ export const makeRowCodec = <Entity>(
   fromRow: (row: Record<string, unknown>) => Entity
 ): RowCodec<Entity> => {
   const columns = Object.entries(getTableColumns(table)).map(([property, column]) => ({ property, column: column as Column }))
-  const check = ParseResult.decodeUnknownEither(Schema.typeSchema(entity), { errors: "all" })
+  const check = checkSync(entity)
 
   const encode: RowCodec<Entity>["encode"] = (value) => {
     try {
@@ -80,8 +80,7 @@ export const makeRowCodec = <Entity>(
     } catch (cause) {
       return Either.left([{ path: [], message: `cannot convert the row to an entity: ${errorMessage(cause)}` }])
     }
-    const checked = check(value)
-    return Either.isRight(checked) ? Either.right(checked.right) : Either.left(toSchemaIssues(checked.left))
+    return check(value)
   }
 
   return { columns, encode, decode }

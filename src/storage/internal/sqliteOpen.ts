@@ -62,13 +62,14 @@ const openHandle = (file: string, options: SqliteOptions): Effect.Effect<BetterS
   Effect.acquireRelease(
     Effect.try({
       try: () => {
-        const db = new BetterSqlite3(file)
+        const readonly = options.readonly === true && !isMemory(file)
+        const db = new BetterSqlite3(file, { readonly, fileMustExist: readonly })
         try {
           db.pragma("schema_version")
-          if (!isMemory(file)) db.pragma("journal_mode = WAL")
+          if (!isMemory(file) && !readonly) db.pragma("journal_mode = WAL")
           db.pragma(`busy_timeout = ${Math.round(Duration.toMillis(options.busyTimeout ?? defaultBusyTimeout))}`)
           db.pragma("foreign_keys = ON")
-          db.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`)
+          if (!readonly) db.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`)
           return db
         } catch (error) {
           db.close()
@@ -96,7 +97,7 @@ export const openSqlite = (
     const filename = options.filename ?? defaultFilename
     if (!isMemory(filename)) {
       yield* checkExistingFile(filename)
-      yield* createDirectory(filename)
+      if (options.readonly !== true) yield* createDirectory(filename)
     }
     const connection = yield* openHandle(filename, options)
     const lock = new ConnectionLock()
