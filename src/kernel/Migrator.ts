@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { readMigrationFiles } from "drizzle-orm/migrator"
 import { Effect } from "effect"
-import { Database, type DatabaseError } from "../storage/Database.js"
+import { Database, type DatabaseError, type DatabaseService } from "../storage/Database.js"
 import { errorMessage } from "../storage/internal/sqliteConnection.js"
 import { MigrationError } from "./MigrationError.js"
 
@@ -37,6 +37,8 @@ export interface MigrationStatus {
   readonly extension: string
   readonly applied: ReadonlyArray<string>
   readonly pending: ReadonlyArray<string>
+  /** Applied tags whose file differs from the one applied, so boot fails on them. */
+  readonly changed: ReadonlyArray<string>
 }
 
 /** The ledger: one row per applied migration, keyed by extension and tag so numbering never collides. */
@@ -137,11 +139,23 @@ interface LedgerRow {
   readonly hash: string
 }
 
+const selectLedger = (connection: DatabaseService["connection"]): ReadonlyMap<string, string> => {
+  const rows = connection.prepare(`SELECT extension, tag, hash FROM ${ledgerTable}`).all() as Array<LedgerRow>
+  return new Map(rows.map((row) => [ledgerKey(row.extension, row.tag), row.hash]))
+}
+
+/** Reads the ledger, creating its table first when it is missing. */
 const readLedger = Effect.flatMap(Database, (database) =>
   database.run("read migration ledger", () => {
     database.connection.exec(createLedger)
-    const rows = database.connection.prepare(`SELECT extension, tag, hash FROM ${ledgerTable}`).all() as Array<LedgerRow>
-    return Effect.succeed(new Map(rows.map((row) => [`${row.extension}\u0000${row.tag}`, row.hash])))
+    return Effect.succeed(selectLedger(database.connection))
+  }))
+
+/** Reads the ledger without writing: a database without the ledger table has applied nothing. */
+const readLedgerIfPresent = Effect.flatMap(Database, (database) =>
+  database.run("read migration ledger", () => {
+    const table = database.connection.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(ledgerTable)
+    return Effect.succeed(table === undefined ? new Map<string, string>() : selectLedger(database.connection))
   }))
 
 const ledgerKey = (extension: string, tag: string) => `${extension}\u0000${tag}`
@@ -183,14 +197,30 @@ const applyOne = (extension: string, migration: Migration): Effect.Effect<void, 
       return Effect.void
     })))
 
-/** Lists each extension's applied and pending migrations without applying anything. */
+/** Sorts one set's migrations into applied, pending and changed after apply. */
+const statusOf = (set: MigrationSet, ledger: ReadonlyMap<string, string>): MigrationStatus => {
+  const applied: Array<string> = []
+  const pending: Array<string> = []
+  const changed: Array<string> = []
+  for (const migration of set.migrations) {
+    const appliedHash = ledger.get(ledgerKey(set.extension, migration.tag))
+    if (appliedHash === undefined) {
+      pending.push(migration.tag)
+      continue
+    }
+    applied.push(migration.tag)
+    if (appliedHash !== migration.hash) changed.push(migration.tag)
+  }
+  return { extension: set.extension, applied, pending, changed }
+}
+
+/**
+ * Lists each extension's applied and pending migrations, and the applied
+ * files that changed since. It only reads: a database without the ledger
+ * table reports every migration as pending and is left without one.
+ */
 export const status = (sets: ReadonlyArray<MigrationSet>): Effect.Effect<ReadonlyArray<MigrationStatus>, DatabaseError, Database> =>
-  Effect.map(readLedger, (ledger) =>
-    sets.map((set) => ({
-      extension: set.extension,
-      applied: set.migrations.filter((migration) => ledger.has(ledgerKey(set.extension, migration.tag))).map((migration) => migration.tag),
-      pending: set.migrations.filter((migration) => !ledger.has(ledgerKey(set.extension, migration.tag))).map((migration) => migration.tag)
-    })))
+  Effect.map(readLedgerIfPresent, (ledger) => sets.map((set) => statusOf(set, ledger)))
 
 /**
  * Checks every applied file of the sets against the ledger and fails with
