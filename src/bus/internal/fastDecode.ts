@@ -125,13 +125,20 @@ const compileRefinement = (ast: AST.Refinement, memo: Map<AST.AST, Compiled | un
 /** Declarations without type parameters whose check is synchronous, such as `Date`. */
 const compileDeclaration = (ast: AST.Declaration): Compiled | undefined => {
   if (ast.typeParameters.length > 0) return undefined
-  const parse = ast.decodeUnknown()
   const isDate = Option.getOrUndefined(AST.getAnnotation<{ readonly _tag: string }>(ast, AST.TypeConstructorAnnotationId))?._tag === "Date"
+  if (isDate) {
+    // `DateFromSelf` accepts any `Date` instance; refinements such as "valid date" wrap it and run after.
+    return {
+      decode: (input) => (input instanceof Date ? new Date(input.getTime()) : invalid),
+      kinds: new Set(["object"]),
+      scalar: false
+    }
+  }
+  const parse = ast.decodeUnknown()
   return {
     decode: (input) => {
       const result = parse(input, parseOptions, ast)
-      if (!Either.isEither(result) || Either.isLeft(result)) return invalid
-      return isDate ? new Date((result.right as Date).getTime()) : result.right
+      return Either.isEither(result) && Either.isRight(result) ? result.right : invalid
     },
     kinds: new Set(["object", "other"]),
     scalar: false
