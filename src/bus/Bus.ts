@@ -16,7 +16,7 @@ export interface BusOptions {
   readonly timeout?: TimeoutInput
 
   /**
-   * What the bus checks against the subject's schemas: `"all"` (the default)
+   * The checks the bus runs against the subject's schemas: `"all"` (the default)
    * checks payloads and responses, `"requests"` only payloads and event
    * payloads, `"none"` nothing. Lighter modes are for trusted in-process callers.
    */
@@ -106,7 +106,7 @@ export interface NamespaceDescription {
   readonly subjects: ReadonlyArray<string>
 }
 
-/** What the bus reports about itself. */
+/** The bus's report about itself. */
 export interface BusDescription {
   /** Every registered namespace, sorted by name. */
   readonly namespaces: ReadonlyArray<NamespaceDescription>
@@ -124,7 +124,7 @@ export interface BusService {
    * Sends a request through the subject's handler chain and returns the first
    * result. Fails with the subject's declared failures or a bus error: no
    * handler, invalid payload or response, timeout, handler defect, or a
-   * subject definition that conflicts with the one the bus knows.
+   * subject definition that conflicts with the one registered under its name.
    *
    * Handlers run with the caller's services. Without a timeout, or when every
    * handler of the chain is synchronous, they run on the caller's fiber. With
@@ -142,7 +142,7 @@ export interface BusService {
   /**
    * Registers a handler until the surrounding scope closes. The services the
    * handler needs are captured now (all but `Scope`), so callers only need
-   * `Bus`. A handler also sees services the caller provides, but where both
+   * `Bus`. A handler also gets the services the caller provides, but where both
    * have one of the same tag, the captured one wins. Dies with
    * `SubjectConflictError` when the bus knows another definition under the
    * subject's name, and with a `TypeError` for a NaN priority.
@@ -279,6 +279,6 @@ export declare namespace Bus {
   /** The bus service, as `yield* Bus` returns it. */
   export type Service = BusService
 
-  /** What `describe` returns. */
+  /** The result of `describe`. */
   export type Description = BusDescription
 }

@@ -18,15 +18,15 @@ export interface StorageCacheOptions {
   readonly capacity?: number
 }
 
-/** What a cache has done since it started. */
+/** Counters of a cache since it started. */
 export const CacheStats = Schema.Struct({
-  /** Reads answered from the cache. */
+  /** Reads served from the cache. */
   hits: Schema.Number,
   /** Reads passed to the backend. */
   misses: Schema.Number,
   /** Entries dropped to stay within capacity. */
   evictions: Schema.Number,
-  /** Entries dropped because a write changed what they answer. */
+  /** Entries dropped because a write changed the data they returned. */
   invalidations: Schema.Number,
   /** Entries held now. */
   size: Schema.Number
@@ -70,7 +70,7 @@ const notCopied: unique symbol = Symbol("notCopied")
 
 /**
  * Registers the cache's handlers on a namespace for as long as the scope
- * lives: reads are answered from the cache when they can be, writes pass
+ * lives: reads are served from the cache when they can be, writes pass
  * through and then invalidate, and `changed` events invalidate too.
  */
 const register = (namespace: AnyCrudNamespace, options: StorageCacheOptions) =>

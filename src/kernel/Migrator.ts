@@ -23,7 +23,7 @@ export interface MigrationSet {
   readonly migrations: ReadonlyArray<Migration>
 }
 
-/** Where an extension keeps its migrations. */
+/** The location of an extension's migrations. */
 export interface MigrationSource {
   readonly extension: string
   /** An absolute directory; the migrations path is resolved against it and must stay inside it. */
@@ -32,7 +32,7 @@ export interface MigrationSource {
   readonly migrations: string
 }
 
-/** What `status` reports for one extension. */
+/** The migration status of one extension. */
 export interface MigrationStatus {
   readonly extension: string
   readonly applied: ReadonlyArray<string>

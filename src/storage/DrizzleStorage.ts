@@ -25,14 +25,14 @@ export interface DrizzleOptions<Entity, T extends Table> {
   readonly fromRow: (row: InferSelectModel<T>) => Entity
   /**
    * The column of each entity field that lists filter or sort on, or that
-   * holds a maintained timestamp, when its property name differs from the field's.
+   * stores a maintained timestamp, when its property name differs from the field's.
    */
   readonly columns?: { readonly [Field in keyof Entity]?: Column }
   /** Priority of the handlers in their chains; default 0. */
   readonly priority?: number
 }
 
-/** What the get, set, delete and list handlers of one namespace share. */
+/** The state shared by the get, set, delete and list handlers of one namespace. */
 interface Context<Entity> {
   readonly namespace: AnyCrudNamespace
   readonly table: Table

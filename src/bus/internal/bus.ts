@@ -33,7 +33,7 @@ interface Subscription {
   readonly run: Runner<Delivery, void>
 }
 
-/** Everything the bus knows about one subject name. */
+/** The bus's record of one subject name. */
 interface Entry {
   readonly subject: Subject
   chain: Chain
@@ -43,7 +43,7 @@ interface Entry {
 }
 
 /**
- * What a request needs beyond the chain, built once per subject: turning a
+ * The per-subject part of a request, built once: turning a
  * failure cause into the caller's error, and checking the response.
  */
 interface Plan {
@@ -87,12 +87,12 @@ export const make = (options: BusOptions = {}): BusService => {
   const entries = new Map<string, Entry>()
   const namespaces = new Map<string, Namespace>()
   const plans = new WeakMap<RequestSubject.Any, Plan>()
-  // Subjects already compared with the definition the bus knows under their name.
+  // Subjects already compared with the definition registered under their name.
   const verified = new WeakSet<Subject>()
   const pending: PendingCounter = { value: 0 }
   let nextId = 0
 
-  /** Returns the entry of a subject's name, or a conflict when the bus knows another definition under it. */
+  /** Returns the entry of a subject's name, or a conflict when another definition is registered under it. */
   const lookup = (subject: Subject): Entry | undefined | SubjectConflictError => {
     const entry = entries.get(subject.name)
     if (entry === undefined || entry.subject === subject || verified.has(subject)) {

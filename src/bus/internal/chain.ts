@@ -39,7 +39,7 @@ export const remove = (chain: Chain, registration: Registration): Chain =>
   chain.filter((candidate) => candidate !== registration)
 
 /**
- * What every handler of one request shares: the caller's context, the chain
+ * The state every handler of one request shares: the caller's context, the chain
  * snapshot, and the deadline, computed on first use from the caller's
  * `Clock` (most handlers never read it).
  */
@@ -69,7 +69,7 @@ export class RequestState {
 
 /**
  * The context handed to one handler of one request. `next` is created on first
- * access, so a handler that answers directly allocates nothing for it.
+ * access, so a handler that returns a result directly allocates nothing for it.
  */
 export class Step implements HandlerContext<RequestSubject.Any> {
   #next: HandlerContext<RequestSubject.Any>["next"] | undefined

@@ -3,7 +3,7 @@ import { Context, type Effect, Option } from "effect"
 /**
  * Work queued by `Database.afterCommit` inside a transaction, run once the
  * outermost transaction commits. Its presence in a fiber's context also
- * tells that the fiber is inside a transaction.
+ * shows that the fiber is inside a transaction.
  */
 export class AfterCommitQueue extends Context.Tag("@makaio/runtime/Database/AfterCommitQueue")<
   AfterCommitQueue,

@@ -147,7 +147,7 @@ export const openSqlite = (
         return Effect.zipRight(waitForLock(operation, fiber, deadline), Effect.suspend(execute))
       })
 
-    /** Waits until no other transaction holds the connection, at most until the deadline. */
+    /** Waits until no other transaction has the connection, at most until the deadline. */
     const waitForLock = (operation: string, fiber: { readonly currentDefaultServices: Context.Context<never> }, deadline: number | undefined) => {
       if (deadline === undefined) return lock.awaitFree
       const now = Context.get(fiber.currentDefaultServices as Context.Context<Clock.Clock>, Clock.Clock).unsafeCurrentTimeMillis()
