@@ -1,6 +1,6 @@
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqliteDrizzle } from "@effect/sql-drizzle/Sqlite"
-import { Clock, Context, Effect, Exit, Layer, Scope } from "effect"
+import { Clock, Context, Duration, Effect, Exit, Layer, Scope } from "effect"
 import { Bus } from "../bus/Bus.js"
 import * as PromiseBus from "../bus/PromiseBus.js"
 import { Database, type DatabaseError, type DatabaseOpenError } from "../storage/Database.js"
@@ -55,6 +55,9 @@ export type BootError =
   | ExtensionBootError
 
 type DatabaseServices = Database | SqlClient.SqlClient | SqliteDrizzle
+
+/** How long shutdown waits for running transactions before it stops extensions anyway. */
+const shutdownGrace = Duration.seconds(10)
 
 /** Builds one extension's handlers and Layer in its own scope, with its context and name in logs and `describe`. */
 const startExtension = (
@@ -142,6 +145,10 @@ const boot = (options: KernelOptions) =>
         Effect.annotateLogs({ ...report, migrationsApplied: report.migrationsApplied.join(", ") || "none" })
       )
     }
+
+    // Added last, so it runs first at shutdown: transactions still running finish before any extension stops.
+    const database = Context.get(databaseContext, Database)
+    yield* Scope.addFinalizer(kernelScope, Effect.ignore(Effect.timeout(database.awaitIdle, shutdownGrace)))
 
     const kernel: KernelService = { extensions: ordered.map((extension) => extension.name), reports, migrations: migrationSets }
     return Context.add(databaseContext, Kernel, kernel)

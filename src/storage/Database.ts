@@ -88,6 +88,9 @@ export interface DatabaseService {
    * events this way.
    */
   readonly afterCommit: (effect: Effect.Effect<void>) => Effect.Effect<void>
+
+  /** Waits until no transaction holds the connection; the kernel waits for it before stopping extensions. */
+  readonly awaitIdle: Effect.Effect<void>
 }
 
 /**

@@ -45,7 +45,7 @@ interface Context<Entity> {
 }
 
 const backendError = (namespace: AnyCrudNamespace, operation: string) => (error: DatabaseError) =>
-  new StorageBackendError({ namespace: namespace.domain, operation, reason: error.reason })
+  new StorageBackendError({ namespace: namespace.domain, operation, reason: error.reason, code: error.code })
 
 const invalid = (subject: string, issues: ReadonlyArray<SchemaIssue>) => new InvalidPayloadError({ subject, issues })
 

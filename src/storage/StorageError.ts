@@ -17,11 +17,21 @@ export class EntityDecodeError extends Schema.TaggedError<EntityDecodeError>()("
   }
 }
 
-/** The storage backend failed (the database is locked, full, unreadable, ...); nothing was written. */
+/**
+ * The storage backend failed: the database was locked by another connection
+ * for too long, is full or unreadable, or a constraint such as a foreign key
+ * rejected the write. Nothing was written.
+ */
 export class StorageBackendError extends Schema.TaggedError<StorageBackendError>()("StorageBackendError", {
   namespace: Schema.String,
   operation: Schema.String,
-  reason: Schema.String
+  reason: Schema.String,
+  /**
+   * The database's error code, for deciding whether to retry: `SQLITE_BUSY`
+   * (another connection held the lock past the busy timeout), `LOCK_TIMEOUT`
+   * (the request's deadline passed while waiting), `SQLITE_CONSTRAINT_*`, ...
+   */
+  code: Schema.optional(Schema.String)
 }) {
   override get message(): string {
     return `Storage operation "${this.operation}" on namespace "${this.namespace}" failed: ${this.reason}`

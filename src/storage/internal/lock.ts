@@ -10,6 +10,16 @@ export class ConnectionLock {
   #held = false
   readonly #waiters: Array<() => void> = []
 
+  /**
+   * The transaction's connection handle while a transaction holds the lock.
+   * Fibers that carry this handle in their context belong to that
+   * transaction; fibers that carry an older one outlived theirs.
+   */
+  owner: object | undefined = undefined
+
+  /** Set when the database is closed; nothing may use the connection afterwards. */
+  closed = false
+
   /** Whether a transaction holds the lock now. */
   get held(): boolean {
     return this.#held
@@ -41,6 +51,7 @@ export class ConnectionLock {
 
   /** Releases the lock, handing it to the next waiter if there is one. */
   release(): void {
+    this.owner = undefined
     const next = this.#waiters.shift()
     if (next === undefined) {
       this.#held = false

@@ -3,16 +3,36 @@ import type { Connection } from "@effect/sql/SqlConnection"
 import { SqlError } from "@effect/sql/SqlError"
 import type BetterSqlite3 from "better-sqlite3"
 import { Context, Effect, Stream } from "effect"
+import { retryWhileBusy } from "./busy.js"
+import type { ConnectionLock } from "./lock.js"
 
 /** How many prepared statements the @effect/sql connection keeps; older ones are finalized by the driver when collected. */
 const statementCacheSize = 200
+
+/** Returns the message of a thrown value. */
+export const errorMessage = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
+
+/** The connections `@effect/sql` uses: one for statements outside transactions, and one per transaction. */
+export interface SqlConnections {
+  readonly shared: Connection
+  /** Creates the handle of a new transaction; it may use the connection while it owns the lock. */
+  readonly forTransaction: () => Connection
+}
+
+type Mode = "rows" | "raw" | "values"
 
 /**
  * Adapts a better-sqlite3 handle to the connection interface of `@effect/sql`,
  * so `SqlClient` queries (and drizzle through `@effect/sql-drizzle`) run on the
  * same handle as the runtime's own prepared statements.
+ *
+ * Every statement first checks that it may use the connection: the shared
+ * connection when no transaction holds the lock, a transaction's handle while
+ * its transaction does. Otherwise it waits for the lock to be free. So a
+ * fiber that outlives its transaction (one forked inside it, say) never
+ * slips its statements into the next transaction of another fiber.
  */
-export const makeSqlConnection = (db: BetterSqlite3.Database): Connection => {
+export const makeSqlConnections = (db: BetterSqlite3.Database, lock: ConnectionLock, busyTimeoutMillis: number): SqlConnections => {
   const statements = new Map<string, BetterSqlite3.Statement>()
 
   const prepare = (sql: string): BetterSqlite3.Statement => {
@@ -29,41 +49,54 @@ export const makeSqlConnection = (db: BetterSqlite3.Database): Connection => {
     return statement
   }
 
-  const run = (sql: string, params: ReadonlyArray<unknown>, mode: "rows" | "raw" | "values", prepared: boolean) =>
-    Effect.withFiberRuntime<any, SqlError>((fiber) => {
-      try {
+  const sqlError = (cause: unknown) => new SqlError({ cause, message: `Failed to execute statement: ${errorMessage(cause)}` })
+
+  const execute = (sql: string, params: ReadonlyArray<unknown>, mode: Mode, prepared: boolean, safeIntegers: boolean) =>
+    retryWhileBusy<unknown, SqlError>(
+      () => {
         const statement = prepared ? prepare(sql) : db.prepare(sql)
-        statement.safeIntegers(Context.get(fiber.currentContext, SqlClient.SafeIntegers))
+        statement.safeIntegers(safeIntegers)
         if (!statement.reader) {
           const result = statement.run(...params)
           return Effect.succeed(mode === "raw" ? result : [])
         }
-        if (mode === "values") {
-          return Effect.succeed(statement.raw(true).all(...params))
+        return Effect.succeed(statement.raw(mode === "values").all(...params))
+      },
+      { busyTimeoutMillis },
+      sqlError,
+      (_outcome, waited) => sqlError(new Error(`database is locked by another connection (waited ${waited} ms)`))
+    )
+
+  /** Builds the methods of a connection that may run while `mayRun` says so, and waits for the lock otherwise. */
+  const connection = (mayRun: () => boolean): Connection => {
+    const run = (sql: string, params: ReadonlyArray<unknown>, mode: Mode, prepared: boolean): Effect.Effect<any, SqlError> =>
+      Effect.withFiberRuntime((fiber) => {
+        if (lock.closed) {
+          return Effect.fail(sqlError(new Error("the database is closed")))
         }
-        return Effect.succeed(statement.raw(false).all(...params))
-      } catch (cause) {
-        return Effect.fail(new SqlError({ cause, message: `Failed to execute statement: ${errorMessage(cause)}` }))
-      }
-    })
+        if (!mayRun()) {
+          return Effect.zipRight(lock.awaitFree, Effect.suspend(() => run(sql, params, mode, prepared)))
+        }
+        return execute(sql, params, mode, prepared, Context.get(fiber.currentContext, SqlClient.SafeIntegers))
+      })
+    const withTransform = (rows: Effect.Effect<any, SqlError>, transformRows: (<A extends object>(rows: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined) =>
+      transformRows === undefined ? rows : Effect.map(rows, transformRows)
+
+    return {
+      execute: (sql, params, transformRows) => withTransform(run(sql, params, "rows", true), transformRows),
+      executeRaw: (sql, params) => run(sql, params, "raw", true),
+      executeValues: (sql, params) => run(sql, params, "values", true),
+      executeUnprepared: (sql, params, transformRows) => withTransform(run(sql, params, "rows", false), transformRows),
+      executeStream: (sql, params, transformRows) =>
+        Stream.fromIterableEffect(withTransform(run(sql, params, "rows", true), transformRows))
+    }
+  }
 
   return {
-    execute: (sql, params, transformRows) => {
-      const rows = run(sql, params, "rows", true)
-      return transformRows === undefined ? rows : Effect.map(rows, transformRows)
-    },
-    executeRaw: (sql, params) => run(sql, params, "raw", true),
-    executeValues: (sql, params) => run(sql, params, "values", true),
-    executeUnprepared: (sql, params, transformRows) => {
-      const rows = run(sql, params, "rows", false)
-      return transformRows === undefined ? rows : Effect.map(rows, transformRows)
-    },
-    executeStream: (sql, params, transformRows) =>
-      Stream.fromIterableEffect(
-        transformRows === undefined ? run(sql, params, "rows", true) : Effect.map(run(sql, params, "rows", true), transformRows)
-      )
+    shared: connection(() => !lock.held),
+    forTransaction: () => {
+      const handle: Connection = connection(() => lock.owner === handle || !lock.held)
+      return handle
+    }
   }
 }
-
-/** Returns the message of a thrown value. */
-export const errorMessage = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))

@@ -6,7 +6,7 @@ import * as SqliteDrizzle from "@effect/sql-drizzle/Sqlite"
 import * as Statement from "@effect/sql/Statement"
 import BetterSqlite3 from "better-sqlite3"
 import type { SqlError } from "@effect/sql/SqlError"
-import { Clock, Context, Duration, Effect, type Scope } from "effect"
+import { Context, Duration, Effect, type Scope } from "effect"
 import {
   DatabaseError,
   DatabaseOpenError,
@@ -17,7 +17,8 @@ import {
 } from "../Database.js"
 import { AfterCommitQueue } from "./afterCommit.js"
 import { ConnectionLock } from "./lock.js"
-import { errorMessage, makeSqlConnection } from "./sqliteConnection.js"
+import { nowFrom, retryWhileBusy } from "./busy.js"
+import { errorMessage, makeSqlConnections } from "./sqliteConnection.js"
 
 /** Every SQLite database file starts with this 16-byte header. */
 const sqliteHeader = Buffer.from("SQLite format 3\u0000", "latin1")
@@ -57,7 +58,12 @@ const createDirectory = (file: string): Effect.Effect<void, DatabaseOpenError> =
     catch: (cause) => new DatabaseOpenError({ path: file, reason: `cannot create its directory: ${errorMessage(cause)}` })
   })
 
-/** Opens the handle and applies the runtime's settings; reads the schema first, so a damaged file fails here. */
+/**
+ * Opens the handle and applies the runtime's settings; reads the schema
+ * first, so a damaged file fails here. While opening, SQLite's own busy
+ * timeout lets it wait for another process (switching to WAL needs a lock);
+ * afterwards it is 0, because `retryWhileBusy` waits without blocking the thread.
+ */
 const openHandle = (file: string, options: SqliteOptions): Effect.Effect<BetterSqlite3.Database, DatabaseOpenError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.try({
@@ -65,11 +71,12 @@ const openHandle = (file: string, options: SqliteOptions): Effect.Effect<BetterS
         const readonly = options.readonly === true && !isMemory(file)
         const db = new BetterSqlite3(file, { readonly, fileMustExist: readonly })
         try {
+          db.pragma(`busy_timeout = ${busyTimeoutMillis(options)}`)
           db.pragma("schema_version")
           if (!isMemory(file) && !readonly) db.pragma("journal_mode = WAL")
-          db.pragma(`busy_timeout = ${Math.round(Duration.toMillis(options.busyTimeout ?? defaultBusyTimeout))}`)
           db.pragma("foreign_keys = ON")
           if (!readonly) db.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`)
+          db.pragma("busy_timeout = 0")
           return db
         } catch (error) {
           db.close()
@@ -80,6 +87,12 @@ const openHandle = (file: string, options: SqliteOptions): Effect.Effect<BetterS
     }),
     (db) => Effect.sync(() => db.close())
   )
+
+const busyTimeoutMillis = (options: SqliteOptions): number =>
+  Math.round(Duration.toMillis(options.busyTimeout ?? defaultBusyTimeout))
+
+/** The lock that nested transactions of one transaction take, so sibling savepoints never interleave. */
+class SavepointLock extends Context.Tag("@makaio/runtime/Database/SavepointLock")<SavepointLock, Effect.Semaphore>() {}
 
 /** Turns a driver error into `DatabaseError`. */
 export const toDatabaseError = (operation: string, cause: unknown): DatabaseError =>
@@ -101,14 +114,28 @@ export const openSqlite = (
     }
     const connection = yield* openHandle(filename, options)
     const lock = new ConnectionLock()
-    const sqlConnection = makeSqlConnection(connection)
+    const busyTimeout = busyTimeoutMillis(options)
+    const connections = makeSqlConnections(connection, lock, busyTimeout)
+
+    // Runs before the handle closes: waits (up to the busy timeout) for a running transaction to end, then refuses new work.
+    yield* Effect.addFinalizer(() =>
+      Effect.timeout(lock.acquire, Duration.millis(busyTimeout)).pipe(
+        Effect.ignore,
+        Effect.zipRight(Effect.sync(() => {
+          lock.closed = true
+        }))
+      ))
 
     const client = yield* SqlClient.make({
-      acquirer: Effect.as(lock.awaitFree, sqlConnection),
+      acquirer: Effect.succeed(connections.shared),
       transactionAcquirer: Effect.uninterruptibleMask((restore) =>
         Effect.zipRight(
           restore(lock.acquire),
-          Effect.as(Effect.addFinalizer(() => Effect.sync(() => lock.release())), sqlConnection)
+          Effect.suspend(() => {
+            const handle = connections.forTransaction()
+            lock.owner = handle
+            return Effect.as(Effect.addFinalizer(() => Effect.sync(() => lock.release())), handle)
+          })
         )
       ),
       compiler: Statement.makeCompilerSqlite(),
@@ -121,54 +148,83 @@ export const openSqlite = (
       Effect.contextWithEffect((context: Context.Context<never>) => {
         const parent = Context.getOption(context, AfterCommitQueue)
         const queue: Array<Effect.Effect<void>> = []
-        return baseTransaction(Effect.provideService(effect, AfterCommitQueue, queue)).pipe(
-          Effect.tap(() =>
-            parent._tag === "Some"
-              ? Effect.sync(() => void parent.value.push(...queue))
-              : Effect.forEach(queue, (action) => action, { discard: true })
-          )
-        )
+        const children = Effect.unsafeMakeSemaphore(1)
+        const body = effect.pipe(Effect.provideService(AfterCommitQueue, queue), Effect.provideService(SavepointLock, children))
+        const afterSuccess = parent._tag === "Some"
+          ? Effect.sync(() => void parent.value.push(...queue))
+          : Effect.forEach(queue, (action) => action, { discard: true })
+        const nested = Context.getOption(context, SavepointLock)
+        const transaction = Effect.tap(baseTransaction(body), () => afterSuccess)
+        return nested._tag === "Some" ? nested.value.withPermits(1)(transaction) : transaction
       })
     const sql = Object.assign(client, { withTransaction }) as SqlClient.SqlClient
     const drizzle = yield* Effect.provideService(SqliteDrizzle.make(), SqlClient.SqlClient, sql)
 
+    /** Whether a fiber with this context may use the connection now. */
+    const mayRun = (context: Context.Context<never>): boolean => {
+      if (!lock.held) return true
+      const transaction = Context.getOption(context, SqlClient.TransactionConnection)
+      return transaction._tag === "Some" && transaction.value[0] === lock.owner
+    }
+
     const run: DatabaseService["run"] = <A, E>(operation: string, work: () => Effect.Effect<A, E>, deadline?: number) =>
       Effect.withFiberRuntime<A, E | DatabaseError>((fiber) => {
-        const execute = (): Effect.Effect<A, E | DatabaseError> => {
-          try {
-            return work()
-          } catch (cause) {
-            return Effect.fail(toDatabaseError(operation, cause))
-          }
+        if (lock.closed) {
+          return Effect.fail(new DatabaseError({ operation, reason: "the database is closed", code: "CLOSED" }))
         }
-        if (!lock.held || Context.getOption(fiber.currentContext, SqlClient.TransactionConnection)._tag === "Some") {
-          return execute()
+        if (!mayRun(fiber.currentContext)) {
+          return Effect.zipRight(waitForLock(operation, fiber, deadline), Effect.suspend(() => run(operation, work, deadline)))
         }
-        return Effect.zipRight(waitForLock(operation, fiber, deadline), Effect.suspend(execute))
+        return retryWhileBusy<A, E | DatabaseError>(
+          work,
+          { busyTimeoutMillis: busyTimeout, deadline },
+          (cause) => toDatabaseError(operation, cause),
+          (outcome, waited) =>
+            new DatabaseError({
+              operation,
+              reason: outcome === "deadline"
+                ? `timed out waiting for another connection's lock (waited ${waited} ms)`
+                : `the database is locked by another connection (waited ${waited} ms)`,
+              code: outcome === "deadline" ? "LOCK_TIMEOUT" : "SQLITE_BUSY"
+            })
+        )
       })
 
     /** Waits until no other transaction has the connection, at most until the deadline. */
     const waitForLock = (operation: string, fiber: { readonly currentDefaultServices: Context.Context<never> }, deadline: number | undefined) => {
       if (deadline === undefined) return lock.awaitFree
-      const now = Context.get(fiber.currentDefaultServices as Context.Context<Clock.Clock>, Clock.Clock).unsafeCurrentTimeMillis()
       return Effect.timeoutFail(lock.awaitFree, {
-        duration: Duration.millis(Math.max(0, deadline - now)),
+        duration: Duration.millis(Math.max(0, deadline - nowFrom(fiber.currentDefaultServices))),
         onTimeout: () =>
           new DatabaseError({ operation, reason: "timed out waiting for another transaction to finish", code: "LOCK_TIMEOUT" })
       })
     }
 
     const transaction: DatabaseService["transaction"] = (effect) =>
-      Effect.catchIf(
-        withTransaction(effect),
-        (error): error is SqlError =>
-          typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === "SqlError",
-        (error) => Effect.fail(toDatabaseError("transaction", error.cause))
+      Effect.suspend(() =>
+        lock.closed
+          ? Effect.fail(new DatabaseError({ operation: "transaction", reason: "the database is closed", code: "CLOSED" }))
+          : Effect.catchIf(
+            withTransaction(effect),
+            (error): error is SqlError =>
+              typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === "SqlError",
+            (error) => Effect.fail(toDatabaseError("transaction", error.cause))
+          )
       ) as Effect.Effect<any, any, any>
 
     const afterCommit: DatabaseService["afterCommit"] = (effect) =>
       Effect.flatMap(Effect.serviceOption(AfterCommitQueue), (queue) =>
         queue._tag === "Some" ? Effect.sync(() => void queue.value.push(effect)) : effect)
 
-    return { dialect: "sqlite", filename, sql, drizzle, connection, run, transaction, afterCommit } satisfies DatabaseService
+    return {
+      dialect: "sqlite",
+      filename,
+      sql,
+      drizzle,
+      connection,
+      run,
+      transaction,
+      afterCommit,
+      awaitIdle: lock.awaitFree
+    } satisfies DatabaseService
   })
