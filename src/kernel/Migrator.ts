@@ -181,9 +181,24 @@ const pendingOf = (set: MigrationSet, ledger: ReadonlyMap<string, string>): Effe
   })
 
 /** Applies one migration: its statements and its ledger row commit together or not at all. */
-const applyOne = (extension: string, migration: Migration): Effect.Effect<void, MigrationError | DatabaseError, Database> =>
+/**
+ * Applies one migration: its statements and its ledger row commit together
+ * or not at all. The ledger is read again inside the transaction, whose
+ * write lock another process cannot share, so when two processes boot the
+ * same new database, the second finds the migration applied and skips it.
+ * Returns whether it applied the migration.
+ */
+const applyOne = (extension: string, migration: Migration): Effect.Effect<boolean, MigrationError | DatabaseError, Database> =>
   Effect.flatMap(Database, (database) =>
-    database.transaction(database.run(`apply migration ${migration.tag}`, () => {
+    database.transaction(database.run(`apply migration ${migration.tag}`, (): Effect.Effect<boolean, MigrationError> => {
+      const applied = database.connection
+        .prepare(`SELECT hash FROM ${ledgerTable} WHERE extension = ? AND tag = ?`)
+        .get(extension, migration.tag) as { readonly hash: string } | undefined
+      if (applied !== undefined) {
+        return applied.hash === migration.hash
+          ? Effect.succeed(false)
+          : Effect.fail(new MigrationError({ extension, reason: "changed-after-apply", path: migration.file, detail: "the file differs from the one that was applied" }))
+      }
       try {
         for (const statement of migration.statements) {
           database.connection.exec(statement)
@@ -194,7 +209,7 @@ const applyOne = (extension: string, migration: Migration): Effect.Effect<void, 
       database.connection
         .prepare(`INSERT INTO ${ledgerTable} (extension, tag, hash, applied_at) VALUES (?, ?, ?, ?)`)
         .run(extension, migration.tag, migration.hash, Date.now())
-      return Effect.void
+      return Effect.succeed(true)
     })))
 
 /** Sorts one set's migrations into applied, pending and changed after apply. */
@@ -244,11 +259,14 @@ export const apply = (
 
     const results: Array<{ readonly extension: string; readonly applied: ReadonlyArray<string> }> = []
     for (const { pending, set } of plans) {
+      const applied: Array<string> = []
       for (const migration of pending) {
-        yield* applyOne(set.extension, migration)
-        yield* Effect.logDebug("Migration applied").pipe(Effect.annotateLogs({ extension: set.extension, migration: migration.tag }))
+        if (yield* applyOne(set.extension, migration)) {
+          applied.push(migration.tag)
+          yield* Effect.logDebug("Migration applied").pipe(Effect.annotateLogs({ extension: set.extension, migration: migration.tag }))
+        }
       }
-      results.push({ extension: set.extension, applied: pending.map((migration) => migration.tag) })
+      results.push({ extension: set.extension, applied })
     }
     return results
   })

@@ -1,8 +1,9 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
-import { Extension, MigrationError, Migrator } from "../../src/index.js"
+import BetterSqlite3 from "better-sqlite3"
+import { Effect, Fiber } from "effect"
+import { Database, Extension, MigrationError, Migrator } from "../../src/index.js"
 import {
   bootFailure,
   bootOnce,
@@ -326,4 +327,30 @@ describe("Kernel migrations", () => {
       expect(set.folder).toBe(path.join(root, "..migrations"))
       expect(set.migrations.map((migration) => migration.tag)).toEqual(["0000_init"])
     }).pipe(Effect.scoped))
+})
+
+describe("concurrent boot", () => {
+  it.scopedLive("migration applied meanwhile is skipped", () =>
+    Effect.gen(function*() {
+      const directory = yield* temporaryDirectory
+      const filename = path.join(directory, "shared.db")
+      const root = path.join(directory, "ext")
+      writeMigrations(path.join(root, "migrations"), [{ tag: "0000_init", statements: ["CREATE TABLE shared_table (id TEXT PRIMARY KEY)"] }])
+      const set = yield* Migrator.read({ extension: "ext", packageRoot: root, migrations: "migrations" })
+
+      // Another process: it holds the write lock while this one reads the ledger, then applies the same migration.
+      yield* bootOnce({ filename, extensions: [] })
+      const other = new BetterSqlite3(filename)
+      other.exec("BEGIN IMMEDIATE")
+      const applying = yield* Effect.fork(Migrator.apply([set]).pipe(Effect.provide(Database.layerSqlite({ filename }))))
+      yield* Effect.sleep("20 millis")
+      other.exec("CREATE TABLE shared_table (id TEXT PRIMARY KEY)")
+      other.prepare("INSERT INTO makaio_migrations (extension, tag, hash, applied_at) VALUES (?, ?, ?, ?)").run("ext", "0000_init", set.migrations[0]!.hash, Date.now())
+      other.exec("COMMIT")
+      other.close()
+
+      const [result] = yield* Fiber.join(applying)
+      expect(result?.applied).toEqual([])
+      expect(readLedger(filename)?.map((entry) => entry.tag)).toEqual(["0000_init"])
+    }))
 })
