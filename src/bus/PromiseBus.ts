@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks"
 import { Cause, Effect, ExecutionStrategy, Exit, Runtime, Scope } from "effect"
 import { Bus, type HandleOptions, type RequestOptions, type SubscribeOptions } from "./Bus.js"
 import type { EventSubject, RequestSubject } from "./Subject.js"
@@ -44,6 +45,13 @@ export interface PromiseBus {
   ) => () => void
 }
 
+/**
+ * The Effect runtime of the Promise handler running now, kept across `await`.
+ * Database access for Promise code reads it, so queries a handler makes run
+ * with its request's context (and join a transaction the caller opened).
+ */
+export const currentRuntime = new AsyncLocalStorage<Runtime.Runtime<never>>()
+
 /** Runs an effect to a Promise that rejects with the failure itself rather than a wrapper. */
 const toPromise = <A, E>(runtime: Runtime.Runtime<never>, effect: Effect.Effect<A, E>): Promise<A> =>
   Runtime.runPromiseExit(runtime)(effect).then((exit) => {
@@ -74,17 +82,19 @@ export const make = (runtime: Runtime.Runtime<Bus>, scope: Scope.Scope): Promise
         Effect.flatMap(Effect.runtime<never>(), (current) =>
           Effect.tryPromise({
             try: async () =>
-              handler({
-                subject: context.subject,
-                payload: context.payload,
-                deadline: context.deadline,
-                next: (payload) => toPromise(current, context.next(payload))
-              }),
+              currentRuntime.run(current, () =>
+                handler({
+                  subject: context.subject,
+                  payload: context.payload,
+                  deadline: context.deadline,
+                  next: (payload) => toPromise(current, context.next(payload))
+                })),
             catch: (error) => error as RequestSubject.Failure<typeof subject>
           })), options)),
     emit: (subject, payload) => toPromise(runtime, bus.emit(subject, payload)),
     subscribe: (subject, subscriber, options) =>
       registerScoped(bus.subscribe(subject, (payload) =>
-        Effect.tryPromise({ try: async () => subscriber(payload), catch: (error) => error }), options))
+        Effect.flatMap(Effect.runtime<never>(), (current) =>
+          Effect.tryPromise({ try: async () => currentRuntime.run(current, () => subscriber(payload)), catch: (error) => error })), options))
   }
 }

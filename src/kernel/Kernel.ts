@@ -7,6 +7,7 @@ import { Database, type DatabaseError, type DatabaseOpenError } from "../storage
 import { core } from "./core.js"
 import { type Extension, ExtensionContext } from "./Extension.js"
 import { orderExtensions } from "./internal/order.js"
+import { makePromiseDrizzle } from "./internal/promiseDrizzle.js"
 import {
   type DependencyCycleError,
   type DuplicateExtensionError,
@@ -79,7 +80,7 @@ const startExtension = (
       const promiseBus = PromiseBus.make(runtime, scope)
       // The callback's own error becomes the cause of ExtensionBootError, not an UnknownException that hides its message.
       const cleanup = yield* Effect.tryPromise({
-        try: async () => register(promiseBus, Context.get(services, Database).drizzle, context),
+        try: async () => register(promiseBus, makePromiseDrizzle(Context.get(services, Database).sql, runtime), context),
         catch: (cause) => cause
       })
       if (typeof cleanup === "function") {

@@ -10,8 +10,10 @@ import {
   Kernel,
   type MakaioSession,
   SessionStorage,
+  sessions,
   Subject
 } from "../../src/index.js"
+import { makeSession } from "../conformance/storageConformance.js"
 import {
   bootFailure,
   bootOnce,
@@ -306,5 +308,35 @@ describe("Kernel lifecycle", () => {
       expect(builds).toBe(1)
       expect(stored?.id).toBe("s-1")
       expect(stored?.metadata).toEqual({ source: "kernel test" })
+    }))
+})
+
+describe("callback form in transactions", () => {
+  const CountSessions = Subject.request("test:sessions.count", { request: Schema.Struct({}), response: Schema.Number })
+
+  it.scopedLive("callback queries join the caller's transaction", () =>
+    Effect.gen(function*() {
+      const directory = yield* temporaryDirectory
+      const counter = Extension.make({
+        name: "counter",
+        dependsOn: ["core"],
+        storage: {
+          packageRoot: directory,
+          registerHandlers: (bus, db) => {
+            bus.on(CountSessions, async () => (await db.select().from(sessions)).length)
+          }
+        }
+      })
+
+      const counts = yield* Effect.gen(function*() {
+        const outside = yield* Bus.request(CountSessions, {})
+        const inside = yield* Database.transaction(Effect.gen(function*() {
+          yield* Bus.request(SessionStorage.subjects.set, { sessionId: "a", session: makeSession("a") })
+          return yield* Bus.request(CountSessions, {}, { timeout: "2 seconds" })
+        }))
+        return { outside, inside }
+      }).pipe(Effect.provide(kernelLayer({ filename: path.join(directory, "db.sqlite"), extensions: [counter], core: true })))
+
+      expect(counts).toEqual({ outside: 0, inside: 1 })
     }))
 })
