@@ -1,22 +1,46 @@
-import { Schema } from "effect"
+import { ParseResult, Schema, type SchemaAST } from "effect"
+import { copyJson } from "./internal/json.js"
 import * as StorageNamespace from "../storage/StorageNamespace.js"
 
 /** A JSON value: what survives `JSON.stringify` and `JSON.parse` unchanged. */
 export type JsonValue = null | boolean | number | string | ReadonlyArray<JsonValue> | { readonly [key: string]: JsonValue }
 
-/** The schema of a JSON value; numbers must be finite, because JSON has no NaN or Infinity. */
-export const JsonValue: Schema.Schema<JsonValue> = Schema.Union(
-  Schema.Null,
-  Schema.Boolean,
-  Schema.Number.pipe(Schema.finite()),
-  Schema.String,
-  Schema.Array(Schema.suspend(() => JsonValue)),
-  Schema.Record({ key: Schema.String, value: Schema.suspend(() => JsonValue) })
-)
+const jsonCheck = (expectObject: boolean) => () => (input: unknown, _options: unknown, ast: SchemaAST.AST) => {
+  if (expectObject && (typeof input !== "object" || input === null || Array.isArray(input))) {
+    return ParseResult.fail(new ParseResult.Type(ast, input, "Expected a JSON object"))
+  }
+  const copied = copyJson(input)
+  if ("value" in copied) return ParseResult.succeed(copied.value)
+  const { message, path } = copied.problem
+  const issue = new ParseResult.Type(ast, input, message)
+  return ParseResult.fail(path.length === 0 ? issue : new ParseResult.Pointer(path as [PropertyKey, ...Array<PropertyKey>], input, issue))
+}
+
+const jsonSchema = <A extends JsonValue>(expectObject: boolean, identifier: string) =>
+  Schema.declare([], {
+    decode: jsonCheck(expectObject),
+    encode: jsonCheck(expectObject)
+  }, {
+    identifier,
+    description: "null, a boolean, a finite number, a string, an array or a plain object, nested at most 256 levels",
+    arbitrary: () => (fc) =>
+      (expectObject ? fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 4 })) : fc.jsonValue({ maxDepth: 4 })).map((value: unknown) => {
+        const copied = copyJson(value)
+        return ("value" in copied ? copied.value : null) as A
+      })
+  }) as unknown as Schema.Schema<A>
+
+/**
+ * The schema of a JSON value: null, a boolean, a finite number, a string, an
+ * array or a plain object, nested at most 256 levels. Values of other types
+ * (a `Date`, a `Map`, a class instance) would change in `JSON.stringify`, so
+ * they are rejected rather than silently lost. A checked value is a copy.
+ */
+export const JsonValue: Schema.Schema<JsonValue> = jsonSchema<JsonValue>(false, "JsonValue")
 
 /** A JSON object, the shape of free-form metadata. */
-export const JsonObject = Schema.Record({ key: Schema.String, value: JsonValue })
-export type JsonObject = typeof JsonObject.Type
+export type JsonObject = { readonly [key: string]: JsonValue }
+export const JsonObject: Schema.Schema<JsonObject> = jsonSchema<JsonObject>(true, "JsonObject")
 
 /** The range of a signed 64-bit integer, which SQL databases store natively. */
 export const Int64 = Schema.BigInt.pipe(Schema.betweenBigInt(-(2n ** 63n), 2n ** 63n - 1n))

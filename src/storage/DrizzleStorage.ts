@@ -8,6 +8,7 @@ import { Database, type DatabaseError } from "./Database.js"
 import { makeListCompiler, valuesOf } from "./internal/drizzleList.js"
 import { compileParams, makeRowCodec, requireSqliteTable, type RowCodec } from "./internal/drizzleRows.js"
 import { encodeCursor, makeListParser } from "./internal/listPlan.js"
+import { findUnstorable, keyOf as readKey } from "./internal/storable.js"
 import { EntityDecodeError, StorageBackendError } from "./StorageError.js"
 import * as StorageNamespace from "./StorageNamespace.js"
 import type { AnyCrudNamespace, CrudNamespace } from "./StorageNamespace.js"
@@ -129,7 +130,9 @@ const registerCrud = <Entity>(context: Context<Entity>) =>
     }
 
     yield* bus.handle(subjects.get, ({ deadline, payload }) => {
-      const keyValue = payload[keyParam] as string
+      const read = readKey(payload, keyParam)
+      if ("issue" in read) return Effect.fail(invalid(subjects.get.name, [read.issue]))
+      const keyValue = read.key
       return database.run("get", (): Effect.Effect<Record<string, unknown>, EntityDecodeError> => {
         const raw = select.statement.get(...select.bind({ key: keyValue })) as ReadonlyArray<unknown> | undefined
         return raw === undefined
@@ -142,7 +145,7 @@ const registerCrud = <Entity>(context: Context<Entity>) =>
     yield* bus.handle(subjects.set, ({ deadline, payload }) =>
       Effect.gen(function*() {
         const keyValue = payload[keyParam] as string
-        const incoming = yield* checkEntity(payload[entityParam], keyValue, keyField)
+        const incoming = yield* checkEntity(payload[entityParam], payload, keyField)
         const now = yield* Clock.currentTimeMillis
         const stamped = timestamps === undefined ? incoming : { ...incoming, [timestamps.updatedAt]: new Date(now) }
         const row = codec.encode(stamped as Entity)
@@ -159,7 +162,9 @@ const registerCrud = <Entity>(context: Context<Entity>) =>
 
     yield* bus.handle(subjects.delete, ({ deadline, payload }) =>
       Effect.gen(function*() {
-        const keyValue = payload[keyParam] as string
+        const read = readKey(payload, keyParam)
+        if ("issue" in read) return yield* invalid(subjects.delete.name, [read.issue])
+        const keyValue = read.key
         const changes = yield* database.run("delete", () =>
           Effect.succeed(remove.statement.run(...remove.bind({ key: keyValue })).changes), deadline).pipe(
             Effect.catchTag("DatabaseError", (error) => Effect.fail(backendError(namespace, "delete")(error)))
@@ -177,9 +182,15 @@ const makeEntityCheck = (namespace: AnyCrudNamespace) => {
   const subject = namespace.subjects.set.name
   const { entityParam, keyParam } = namespace.model
   const decode = checkSync(namespace.model.entity)
-  return (value: unknown, keyValue: unknown, keyField: string): Effect.Effect<Record<string, unknown>, InvalidPayloadError> => {
-    if (typeof keyValue !== "string") {
-      return Effect.fail(invalid(subject, [{ path: [keyParam], message: "Expected string" }]))
+  return (value: unknown, payload: Record<string, unknown>, keyField: string): Effect.Effect<Record<string, unknown>, InvalidPayloadError> => {
+    const read = readKey(payload, keyParam)
+    if ("issue" in read) {
+      return Effect.fail(invalid(subject, [read.issue]))
+    }
+    const keyValue = read.key
+    const unstorable = findUnstorable(value, [entityParam])
+    if (unstorable !== undefined) {
+      return Effect.fail(invalid(subject, [unstorable]))
     }
     const decoded = decode(value)
     if (Either.isLeft(decoded)) {

@@ -14,6 +14,7 @@ export type FilterOperator = "eq" | "ne" | "in" | "gt" | "gte" | "lt" | "lte" | 
 export interface FieldFilter<T> {
   readonly eq?: T
   readonly ne?: T
+  /** At most 1,000 values. */
   readonly in?: ReadonlyArray<T>
   readonly gt?: T
   readonly gte?: T
@@ -74,6 +75,9 @@ export interface ListModelOptions {
 
 const strict = { parseOptions: { onExcessProperty: "error" } } as const
 
+/** The most values an `in` filter may list; SQLite binds each as a parameter, and its limit is 32,766 in all. */
+export const maxInValues = 1_000
+
 /**
  * Builds the list model of an entity. Throws a `TypeError` naming the field
  * when a declared field does not exist or has a type that cannot be compared
@@ -123,7 +127,7 @@ const fieldFilterSchema = (field: FieldInfo) => {
   const conditions: Record<string, Schema.Schema.All | Schema.PropertySignature.All> = {
     eq: value,
     ne: value,
-    in: Schema.optional(Schema.Array(field.valueSchema)),
+    in: Schema.optional(Schema.Array(field.valueSchema).pipe(Schema.maxItems(maxInValues))),
     gt: value,
     gte: value,
     lt: value,

@@ -5,6 +5,7 @@ import { toSchemaIssues } from "../bus/internal/validation.js"
 import { SessionStorage } from "../contracts/session.js"
 import { comparePositions, matches } from "./internal/compare.js"
 import { encodeCursor, type ListPlan, makeListParser } from "./internal/listPlan.js"
+import { findUnstorable, keyOf as readKey, withoutNegativeZero } from "./internal/storable.js"
 import * as StorageNamespace from "./StorageNamespace.js"
 import type { AnyCrudNamespace } from "./StorageNamespace.js"
 
@@ -63,10 +64,8 @@ const makeStore = (namespace: AnyCrudNamespace) => {
   const invalid = (subject: string, issues: InvalidPayloadError["issues"]) => new InvalidPayloadError({ subject, issues })
 
   const keyOf = (subject: string, payload: Payload): Either.Either<string, InvalidPayloadError> => {
-    const key = payload[keyParam]
-    return typeof key === "string"
-      ? Either.right(key)
-      : Either.left(invalid(subject, [{ path: [keyParam], message: "Expected string" }]))
+    const result = readKey(payload, keyParam)
+    return "key" in result ? Either.right(result.key) : Either.left(invalid(subject, [result.issue]))
   }
 
   /** Applies the timestamp rules of `set`: keep the stored createdAt, move updatedAt forward. */
@@ -94,6 +93,10 @@ const makeStore = (namespace: AnyCrudNamespace) => {
         return yield* invalid(subjects.set.name, [{ path: [entityParam, model.list.key.name], message: `must equal ${keyParam}` }])
       }
 
+      const unstorable = findUnstorable(incoming, [entityParam])
+      if (unstorable !== undefined) {
+        return yield* invalid(subjects.set.name, [unstorable])
+      }
       const now = yield* Clock.currentTimeMillis
       const entity = stamp(incoming, rows.get(key), now)
       const encoded = encode(entity)
@@ -101,7 +104,8 @@ const makeStore = (namespace: AnyCrudNamespace) => {
         const issues = toSchemaIssues(encoded.left).map((issue) => ({ ...issue, path: [entityParam, ...issue.path] }))
         return yield* invalid(subjects.set.name, issues)
       }
-      rows.set(key, { encoded: encoded.right, entity: decode(encoded.right) as Payload })
+      const stored = withoutNegativeZero(encoded.right)
+      rows.set(key, { encoded: stored, entity: decode(stored) as Payload })
       return key
     })
 

@@ -177,6 +177,60 @@ export const runStorageConformance = (name: string, makeLayer: BackendLayer): vo
           expect(yield* fetch("new")).toBeNull()
         })))
 
+      it.effect("unstorable text is rejected", () =>
+        withBackend(Effect.gen(function*() {
+          const lone = "x\uD800y"
+          expect((yield* failureOf(put(makeSession("s", { title: lone }))))._tag).toBe("InvalidPayloadError")
+          expect((yield* failureOf(put(makeSession(lone))))._tag).toBe("InvalidPayloadError")
+          expect((yield* failureOf(put(makeSession("s", { metadata: { [lone]: 1 } }))))._tag).toBe("InvalidPayloadError")
+          expect((yield* failureOf(fetch(lone)))._tag).toBe("InvalidPayloadError")
+          expect((yield* failureOf(Bus.request(S.list, { where: { title: { gt: "\uDC00" } } })))._tag).toBe("InvalidPayloadError")
+          expect(yield* fetch("s")).toBeNull()
+        })))
+
+      it.effect("non-JSON metadata is rejected", () =>
+        withBackend(Effect.gen(function*() {
+          const cases: ReadonlyArray<readonly [string, unknown]> = [
+            ["date", { when: new Date(0) }],
+            ["map", { map: new Map([["a", 1]]) }],
+            ["undefined", { missing: undefined }],
+            ["infinity", { big: Infinity }],
+            ["prototype key", JSON.parse("{\"__proto__\": {\"polluted\": true}}")]
+          ]
+          for (const [label, metadata] of cases) {
+            const error = yield* failureOf(put(makeSession(label, { metadata: metadata as MakaioSession["metadata"] })))
+            expect(error._tag).toBe("InvalidPayloadError")
+            expect(yield* fetch(label)).toBeNull()
+          }
+        })))
+
+      it.effect("deep metadata is rejected cleanly", () =>
+        withBackend(Effect.gen(function*() {
+          const nest = (depth: number) => {
+            let value: Record<string, unknown> = {}
+            for (let level = 0; level < depth; level++) value = { inner: value }
+            return value as MakaioSession["metadata"]
+          }
+          yield* put(makeSession("shallow", { metadata: nest(200) }))
+          expect((yield* fetch("shallow"))?.metadata).toEqual(nest(200))
+
+          for (const depth of [300, 5_000]) {
+            const error = yield* failureOf(put(makeSession(`deep-${depth}`, { metadata: nest(depth) })))
+            expect(error._tag).toBe("InvalidPayloadError")
+          }
+          const cyclic: Record<string, unknown> = {}
+          cyclic.self = cyclic
+          expect((yield* failureOf(put(makeSession("cyclic", { metadata: cyclic as MakaioSession["metadata"] }))))._tag).toBe("InvalidPayloadError")
+        })))
+
+      it.effect("negative zero reads back as zero", () =>
+        withBackend(Effect.gen(function*() {
+          yield* put(makeSession("s", { metadata: { z: -0, list: [-0] } }))
+          const stored = (yield* fetch("s"))!.metadata as { z: number; list: Array<number> }
+          expect(Object.is(stored.z, 0)).toBe(true)
+          expect(Object.is(stored.list[0], 0)).toBe(true)
+        })))
+
       it.effect("100 concurrent sets all land", () =>
         withBackend(Effect.gen(function*() {
           const keys = Array.from({ length: 100 }, (_, index) => `k${index}`)
@@ -430,6 +484,13 @@ export const runStorageConformance = (name: string, makeLayer: BackendLayer): vo
           expect(yield* invalid({ limit: 1_001 })).toEqual([["limit"]])
           expect(yield* invalid({ limit: 0 })).toEqual([["limit"]])
           expect(yield* invalid({ limit: 2.5 })).toEqual([["limit"]])
+        })))
+
+      it.effect("too many in values", () =>
+        withBackend(Effect.gen(function*() {
+          const values = Array.from({ length: 1_001 }, (_, index) => `id-${index}`)
+          expect(yield* invalid({ where: { id: { in: values } } })).toEqual([["where", "id", "in"]])
+          expect(yield* listIds({ where: { id: { in: values.slice(0, 1_000) } } })).toEqual([])
         })))
 
       it.effect("wrong filter value type", () =>

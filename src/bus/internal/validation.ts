@@ -78,11 +78,18 @@ const compile = <A>(schema: Schema.Schema<A, any, never>): Check<A> => {
   const decodeEffect = ParseResult.decodeUnknown(typeSide, parseOptions)
 
   return (value) => {
-    if (fast !== undefined) {
-      const decoded = fast(value)
-      if (decoded !== invalid) return decoded as A
+    let result: Either.Either<A, ParseResult.ParseIssue>
+    try {
+      if (fast !== undefined) {
+        const decoded = fast(value)
+        if (decoded !== invalid) return decoded as A
+      }
+      result = decodeSync(value)
+    } catch (error) {
+      // Both decoders recurse, so a value nested thousands of levels deep (or a cycle) exhausts the stack.
+      if (error instanceof RangeError) return new Invalid([{ path: [], message: "is nested too deeply, or refers back to itself" }])
+      throw error
     }
-    const result = decodeSync(value)
     if (Either.isRight(result)) {
       return result.right
     }

@@ -4,6 +4,7 @@ import { InvalidPayloadError, type SchemaIssue } from "../../bus/BusError.js"
 import { toSchemaIssues } from "../../bus/internal/validation.js"
 import type { FilterOperator, ListModel } from "../ListQuery.js"
 import type { FieldInfo } from "./fields.js"
+import { findUnstorable } from "./storable.js"
 
 /** One condition of a list request: a field, an operator and its operand. */
 export interface Condition {
@@ -162,6 +163,10 @@ export const makeListParser = (model: ListModel, requestSchema: Schema.Schema.An
       return Either.left(new InvalidPayloadError({ subject, issues: toSchemaIssues(checked.left) }))
     }
     const request = checked.right as ListRequestFields
+    const unstorable = findUnstorable(request)
+    if (unstorable !== undefined) {
+      return Either.left(new InvalidPayloadError({ subject, issues: [unstorable] }))
+    }
 
     const conditions = collectConditions(model, request)
     const ordering = collectOrdering(model, request)
