@@ -19,7 +19,8 @@ const printBootSummary = Effect.gen(function*() {
   console.log(`Booted on ${filename}:`)
   for (const report of kernel.reports) {
     const migrations = report.migrationsApplied.length === 0 ? "no new migrations" : `applied ${report.migrationsApplied.join(", ")}`
-    console.log(`  ${report.extension.padEnd(6)} ${migrations} (${report.durationMillis} ms)`)
+    const width = Math.max(...kernel.reports.map((entry) => entry.extension.length))
+    console.log(`  ${report.extension.padEnd(width)}  ${migrations} (${report.durationMillis} ms)`)
   }
 })
 
@@ -85,8 +86,8 @@ const program = Effect.gen(function*() {
 
   const stats = yield* StorageCache.stats(SessionStorage)
   console.log(
-    `Session cache: ${stats.hits} hits, ${stats.misses} misses, ${stats.invalidations} invalidations, ` +
-      `${stats.evictions} evictions, ${stats.size} entries.`
+    `Session cache: hits ${stats.hits}, misses ${stats.misses}, invalidations ${stats.invalidations}, ` +
+      `evictions ${stats.evictions}, entries ${stats.size}.`
   )
 })
 

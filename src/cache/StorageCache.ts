@@ -22,7 +22,7 @@ export interface StorageCacheOptions {
 export const CacheStats = Schema.Struct({
   /** Reads served from the cache. */
   hits: Schema.Number,
-  /** Reads passed to the backend. */
+  /** Reads passed to the backend; concurrent reads of one key that share a backend read count once, the others as hits. */
   misses: Schema.Number,
   /** Entries dropped to stay within capacity. */
   evictions: Schema.Number,
@@ -103,7 +103,6 @@ const register = (namespace: AnyCrudNamespace, options: StorageCacheOptions) =>
           store.counters.hits++
           return Effect.succeed(copy(entry.value) as A)
         }
-        store.counters.misses++
         return store.readThrough(key, next, (value) => {
           const stored = copy(value)
           if (stored !== notCopied) store.store(key, stored, now + timeToLive)
@@ -116,8 +115,12 @@ const register = (namespace: AnyCrudNamespace, options: StorageCacheOptions) =>
     yield* bus.handle(subjects.get, ({ next, payload }) =>
       cachedRead(copyGet, getKey(payload[keyParam] as string), next()), handleOptions)
 
-    yield* bus.handle(subjects.list, ({ next, payload }) =>
-      cachedRead(copyList, `list:${canonical(Schema.encodeSync(subjects.list.request)(payload))}`, next()), handleOptions)
+    // A payload the list schema cannot encode is invalid; the backend below rejects it with the right error.
+    const encodeList = Schema.encodeEither(subjects.list.request)
+    yield* bus.handle(subjects.list, ({ next, payload }) => {
+      const encoded = encodeList(payload)
+      return Either.isLeft(encoded) ? next() : cachedRead(copyList, `list:${canonical(encoded.right)}`, next())
+    }, handleOptions)
 
     // Writes invalidate after the backend ran (whatever the outcome), so a read that started earlier cannot store its result later.
     for (const subject of [subjects.set, subjects.delete]) {

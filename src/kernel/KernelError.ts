@@ -5,6 +5,10 @@ export class DuplicateExtensionError extends Schema.TaggedError<DuplicateExtensi
   extension: Schema.String
 }) {
   override get message(): string {
+    if (this.extension === "core") {
+      return `Extension "core" is declared twice: the kernel boots the runtime's own "core" extension itself, ` +
+        `so rename yours (or pass core: false to Kernel.layer to leave the runtime's out).`
+    }
     return `Extension "${this.extension}" is declared twice: give each extension a unique name and declare it once.`
   }
 }

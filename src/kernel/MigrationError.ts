@@ -29,6 +29,14 @@ export class MigrationError extends Schema.TaggedError<MigrationError>()("Migrat
   detail: Schema.String
 }) {
   override get message(): string {
-    return `Migration failed for extension "${this.extension}" (${this.path}): ${this.detail}; ${advice[this.reason]}.`
+    switch (this.reason) {
+      case "path-outside-package":
+      case "unreadable":
+        return `Cannot read the migrations of extension "${this.extension}" (${this.path}): ${this.detail}; ${advice[this.reason]}.`
+      case "changed-after-apply":
+        return `A migration of extension "${this.extension}" changed after it was applied (${this.path}): ${this.detail}; ${advice[this.reason]}.`
+      case "statement-failed":
+        return `Migration failed for extension "${this.extension}" (${this.path}): ${this.detail}; ${advice[this.reason]}.`
+    }
   }
 }

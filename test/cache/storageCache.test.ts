@@ -76,6 +76,7 @@ describe("StorageCache", () => {
       const results = yield* Fiber.join(readers)
 
       expect(probe.calls).toBe(1)
+      expect(yield* stats).toMatchObject({ misses: 1, hits: 49 })
       expect(results).toHaveLength(50)
       expect(new Set(results.map((session) => session?.id))).toEqual(new Set(["a"]))
       expect(results[0]).not.toBe(results[1])
@@ -232,6 +233,12 @@ describe("StorageCache", () => {
         Layer.provideMerge(Bus.layer())
       ))
     ))
+
+  it.effect("unencodable list payload passes through", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Bus.request(S.list, { limit: "ten" } as never))
+      expect(error._tag).toBe("InvalidPayloadError")
+    }).pipe(Effect.provide(Layer.mergeAll(MemoryStorageLayer, StorageCache.layer(SessionStorage)).pipe(Layer.provideMerge(Bus.layer({ validation: "none" }))))))
 
   it("invalid capacity is rejected", () => {
     expect(() => Effect.runSync(Effect.scoped(Layer.build(StorageCache.layer(SessionStorage, { capacity: 0 }).pipe(Layer.provide(Bus.layer())))))).toThrow(/Invalid cache capacity 0/)

@@ -111,6 +111,13 @@ describe("makaio request", () => {
     expect(result.stderr).toContain("--db and --memory exclude each other")
   })
 
+  it("empty db path is usage error", () => {
+    const result = runCli(["migrate", "--status", "--db", ""])
+
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain("--db needs a file path")
+  })
+
   it("invalid timeout is usage error", () => {
     const result = runCli(["request", "storage:session.get", "{}", "--memory", "--timeout", "soon"])
 

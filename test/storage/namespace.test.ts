@@ -64,3 +64,22 @@ describe("StorageNamespace", () => {
       expect(exit._tag).toBe("Failure")
     })))
 })
+
+describe("list cursors", () => {
+  it.effect("cursor of another namespace is rejected", () =>
+    Effect.gen(function*() {
+      const Items = StorageNamespace.crud("item", { entity: Item, key: "id" })
+      const Others = StorageNamespace.crud("other", { entity: Item, key: "id" })
+      yield* Effect.forEach(["a", "b"], (id) => Effect.all([
+        Bus.request(Items.subjects.set, { itemId: id, item: { id, count: 1, tags: [] } }),
+        Bus.request(Others.subjects.set, { otherId: id, other: { id, count: 1, tags: [] } })
+      ]), { discard: true })
+
+      const page = yield* Bus.request(Items.subjects.list, { limit: 1 })
+      const error = yield* Effect.flip(Bus.request(Others.subjects.list, { limit: 1, cursor: page.nextCursor! }))
+      expect(error._tag).toBe("InvalidPayloadError")
+    }).pipe(Effect.provide(Layer.mergeAll(
+      MemoryStorage.crud(StorageNamespace.crud("item", { entity: Item, key: "id" })),
+      MemoryStorage.crud(StorageNamespace.crud("other", { entity: Item, key: "id" }))
+    ).pipe(Layer.provideMerge(Bus.layer())))))
+})

@@ -82,10 +82,12 @@ export class CacheStore {
   ): Effect.Effect<A, E> {
     const running = this.#fills.get(key)
     if (running !== undefined) {
+      this.counters.hits++
       // If the first reader was interrupted, its waiters read again rather than fail.
       return Effect.catchAllCause(Deferred.await(running.result) as Effect.Effect<A, E>, (cause) =>
         Cause.isInterruptedOnly(cause) ? this.readThrough(key, read, save) : Effect.failCause(cause))
     }
+    this.counters.misses++
     return Effect.flatMap(Deferred.make<unknown, unknown>(), (result) => {
       const fill: Fill = { result, stale: false }
       this.#fills.set(key, fill)

@@ -47,7 +47,12 @@ const resolveFilename = (options: ApplicationOptions): Effect.Effect<string, Usa
       return yield* new UsageError({ detail: "--db and --memory exclude each other; pass one of them." })
     }
     if (options.memory) return ":memory:"
-    if (Option.isSome(options.db)) return options.db.value
+    if (Option.isSome(options.db)) {
+      if (options.db.value.trim() === "") {
+        return yield* new UsageError({ detail: "--db needs a file path; use --memory for a database that is not kept." })
+      }
+      return options.db.value
+    }
     const fromEnvironment = yield* Effect.orDie(Config.option(Config.nonEmptyString("MAKAIO_DB")))
     return Option.getOrElse(fromEnvironment, () => defaultFilename)
   })

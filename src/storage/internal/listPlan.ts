@@ -28,7 +28,7 @@ export interface ListPlan {
   /** The position to continue after (one value per ordering key), when a cursor was given. */
   readonly after: ReadonlyArray<unknown> | undefined
   readonly count: boolean
-  /** Identifies the filters and ordering, so a cursor is accepted only by the query that produced it. */
+  /** Identifies the subject, filters and ordering, so a cursor is accepted only by the query that produced it. */
   readonly queryId: string
 }
 
@@ -97,9 +97,10 @@ const cursorSeal = (body: string): string => digest(`makaio-cursor:${body}`)
 
 /**
  * Reads a cursor back into a position. The cursor is base64url JSON with a
- * checksum, so an edited or truncated cursor is rejected; positions are
- * decoded with the fields' schemas, so a forged one can only hold values of
- * the right types.
+ * checksum, so an edited or truncated cursor is rejected. The checksum has no
+ * secret key, so it catches mistakes, not forgery: a forged cursor is still
+ * decoded with the fields' schemas and bound as parameters, so all it can do
+ * is start a page elsewhere.
  */
 const decodeCursor = (
   cursor: string,
@@ -171,6 +172,7 @@ export const makeListParser = (model: ListModel, requestSchema: Schema.Schema.An
     const conditions = collectConditions(model, request)
     const ordering = collectOrdering(model, request)
     const queryId = digest(JSON.stringify({
+      s: subject,
       c: conditions.map((condition) => [condition.field.name, condition.operator, encodeOperand(condition)]),
       o: ordering.map(({ direction, field }) => [field.name, direction])
     }))
