@@ -21,9 +21,12 @@ export interface HandlerContext<S extends RequestSubject.Any> {
   readonly deadline: number | undefined
 
   /**
-   * Runs the rest of the chain, with this payload or a replacement, and
-   * returns its result. Fails with `NoHandlerError` when no handler is left,
-   * or with what a lower handler failed with.
+   * Returns the Effect of the rest of the chain, with this payload or a
+   * replacement: running it gives the lower handlers' result. Calling `next`
+   * calls the next handler's function at once (building its Effect costs
+   * little), so a handler that may not need the result, such as a cache,
+   * calls it only when it does. The Effect fails with `NoHandlerError` when
+   * no handler is left, or with what a lower handler failed with.
    */
   readonly next: (
     payload?: RequestSubject.Payload<S>

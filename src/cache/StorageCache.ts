@@ -112,14 +112,15 @@ const register = (namespace: AnyCrudNamespace, options: StorageCacheOptions) =>
     const invalidateKey = (key: string) =>
       Effect.sync(() => store.invalidate((candidate) => candidate === getKey(key) || isListKey(candidate)))
 
+    // `next` is called only on a miss, so handlers below never see the requests the cache answers.
     yield* bus.handle(subjects.get, ({ next, payload }) =>
-      cachedRead(copyGet, getKey(payload[keyParam] as string), next()), handleOptions)
+      cachedRead(copyGet, getKey(payload[keyParam] as string), Effect.suspend(() => next())), handleOptions)
 
     // A payload the list schema cannot encode is invalid; the backend below rejects it with the right error.
     const encodeList = Schema.encodeEither(subjects.list.request)
     yield* bus.handle(subjects.list, ({ next, payload }) => {
       const encoded = encodeList(payload)
-      return Either.isLeft(encoded) ? next() : cachedRead(copyList, `list:${canonical(encoded.right)}`, next())
+      return Either.isLeft(encoded) ? next() : cachedRead(copyList, `list:${canonical(encoded.right)}`, Effect.suspend(() => next()))
     }, handleOptions)
 
     // Writes invalidate after the backend ran (whatever the outcome), so a read that started earlier cannot store its result later.

@@ -92,12 +92,16 @@ describe("Bus chain", () => {
       expect(lowerCalls).toBe(0)
     })))
 
-  it.scoped("next runs only when used", () =>
+  it.scoped("next builds without running", () =>
     withBus(Effect.gen(function*() {
-      let lowerCalls = 0
+      let lowerBuilt = 0
+      let lowerRan = 0
       yield* Bus.handle(Trace, () => {
-        lowerCalls++
-        return Effect.succeed({ trace: ["lower"] })
+        lowerBuilt++
+        return Effect.sync(() => {
+          lowerRan++
+          return { trace: ["lower"] }
+        })
       })
       yield* Bus.handle(Trace, ({ next }) => {
         const unused = next()
@@ -106,7 +110,8 @@ describe("Bus chain", () => {
       }, { priority: 1 })
 
       expect((yield* Bus.request(Trace, { value: "x" })).trace).toEqual(["upper"])
-      expect(lowerCalls).toBe(0)
+      expect(lowerBuilt).toBe(1)
+      expect(lowerRan).toBe(0)
     })))
 
   it.scoped("no handler registered", () =>

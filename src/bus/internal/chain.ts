@@ -94,9 +94,8 @@ export class Step implements HandlerContext<RequestSubject.Any> {
 
   get next(): HandlerContext<RequestSubject.Any>["next"] {
     if (this.#next === undefined) {
-      // Lazy, so a lower handler's function is called only when the returned Effect runs.
-      this.#next = (payload) =>
-        Effect.suspend(() => runStep(this.request, this.index + 1, payload === undefined ? this.payload : payload))
+      // Calls the lower handler's function now and returns its Effect, which does its work only when run.
+      this.#next = (payload) => runStep(this.request, this.index + 1, payload === undefined ? this.payload : payload)
     }
     return this.#next
   }

@@ -29,6 +29,7 @@ export class CacheStore {
   readonly counters: Counters = { hits: 0, misses: 0, evictions: 0, invalidations: 0 }
   readonly #entries = new Map<string, Entry>()
   readonly #fills = new Map<string, Fill>()
+  #lastUsed: string | undefined
 
   constructor(readonly capacity: number) {}
 
@@ -40,9 +41,16 @@ export class CacheStore {
   lookup(key: string, now: number): Entry | undefined {
     const entry = this.#entries.get(key)
     if (entry === undefined) return undefined
-    this.#entries.delete(key)
-    if (entry.expiresAt <= now) return undefined
-    this.#entries.set(key, entry)
+    if (entry.expiresAt <= now) {
+      this.#entries.delete(key)
+      return undefined
+    }
+    // Moving the entry to the end marks it most recently used; the last key used is already there.
+    if (key !== this.#lastUsed) {
+      this.#entries.delete(key)
+      this.#entries.set(key, entry)
+      this.#lastUsed = key
+    }
     return entry
   }
 
@@ -50,6 +58,7 @@ export class CacheStore {
   store(key: string, value: unknown, expiresAt: number): void {
     this.#entries.delete(key)
     this.#entries.set(key, { value, expiresAt })
+    this.#lastUsed = key
     while (this.#entries.size > this.capacity) {
       this.#entries.delete(this.#entries.keys().next().value!)
       this.counters.evictions++

@@ -1,4 +1,4 @@
-import { Context, type Effect, Option } from "effect"
+import { Context, type Effect } from "effect"
 
 /**
  * Work queued by `Database.afterCommit` inside a transaction, run once the
@@ -11,5 +11,4 @@ export class AfterCommitQueue extends Context.Tag("@makaio/runtime/Database/Afte
 >() {}
 
 /** Tells whether a fiber with this context runs inside a `Database.transaction`. */
-export const isInTransaction = (context: Context.Context<never>): boolean =>
-  Option.isSome(Context.getOption(context, AfterCommitQueue))
+export const isInTransaction = (context: Context.Context<never>): boolean => context.unsafeMap.has(AfterCommitQueue.key)
