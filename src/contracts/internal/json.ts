@@ -1,9 +1,9 @@
 import type { JsonValue } from "../session.js"
 
-/** How deep a JSON value may nest. */
+/** The deepest nesting a JSON value may have. */
 export const maxJsonDepth = 256
 
-/** Why a value is not JSON, and where. */
+/** The reason a value is not JSON, and its place in the value. */
 export interface JsonProblem {
   readonly path: ReadonlyArray<string | number>
   readonly message: string
@@ -16,7 +16,7 @@ const isPlainObject = (value: object): boolean => {
 
 type Slot = { readonly from: unknown; readonly into: Record<string | number, unknown>; readonly key: string | number; readonly depth: number }
 
-/** Why one value is not JSON, or undefined when it is; its children are checked separately. */
+/** Returns why one value is not JSON, or undefined when it is; its children are checked separately. */
 const problemOf = (value: unknown, depth: number): string | undefined => {
   if (value === null || typeof value === "boolean" || typeof value === "string") return undefined
   if (typeof value === "number") return Number.isFinite(value) ? undefined : `Expected a finite number, actual ${value}`

@@ -8,7 +8,7 @@ export interface BusyBudget {
   readonly deadline?: number | undefined
 }
 
-/** Why retrying stopped. */
+/** The reason retrying stopped. */
 export type BusyOutcome = "busy" | "deadline"
 
 const isBusy = (cause: unknown): boolean =>
@@ -20,9 +20,9 @@ const maxDelayMillis = 50
 /**
  * Runs `attempt`, retrying it while SQLite reports that another process holds
  * the database lock. The driver's own busy handler would sleep the whole
- * thread, freezing every fiber and every timer, so the connection's busy
- * timeout is 0 and the waiting happens here, between attempts, on Effect's
- * clock (1 ms at first, doubling up to 50 ms). Gives up when the busy budget
+ * thread and freeze every fiber and timer. So the connection's busy timeout
+ * is 0, and the waiting happens here between attempts, on Effect's clock
+ * (1 ms at first, doubling up to 50 ms). Gives up when the busy budget
  * or the deadline runs out, with `onGiveUp`; any other error thrown goes to
  * `onError`. `attempt` must change nothing when it fails with SQLITE_BUSY: a
  * single statement, or statements inside a transaction that already holds

@@ -67,7 +67,7 @@ export const makeSqlConnections = (db: BetterSqlite3.Database, lock: ConnectionL
       (_outcome, waited) => sqlError(new Error(`database is locked by another connection (waited ${waited} ms)`))
     )
 
-  /** Builds the methods of a connection that may run while `mayRun` says so, and waits for the lock otherwise. */
+  /** Builds the methods of a connection that run while `mayRun` returns true, and wait for the lock otherwise. */
   const connection = (mayRun: () => boolean): Connection => {
     const run = (sql: string, params: ReadonlyArray<unknown>, mode: Mode, prepared: boolean): Effect.Effect<any, SqlError> =>
       Effect.withFiberRuntime((fiber) => {

@@ -3,7 +3,7 @@ import type { SchemaIssue } from "../../bus/BusError.js"
 /** A string with a lone surrogate has no UTF-8 form, so a database cannot store it faithfully. */
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
-/** How deep a stored value may nest; deeper values are rejected before any recursive code sees them. */
+/** The deepest nesting a stored value may have; deeper values are rejected before any recursive code reads them. */
 export const maxDepth = 256
 
 /**
