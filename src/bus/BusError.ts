@@ -68,6 +68,9 @@ const describeDefect = (cause: unknown): string => {
   if (typeof cause === "object" && cause !== null) {
     return "a non-Error object was thrown"
   }
+  if (cause === undefined || cause === null) {
+    return String(cause)
+  }
   return `${typeof cause} ${String(cause)}`
 }
 

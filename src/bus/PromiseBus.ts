@@ -76,7 +76,8 @@ export const make = (runtime: Runtime.Runtime<Bus>, scope: Scope.Scope): Promise
   }
 
   return {
-    request: (subject, payload, options) => toPromise(runtime, bus.request(subject, payload, options)),
+    // Called from a handler, a request runs with that handler's runtime, so it joins its caller's transaction.
+    request: (subject, payload, options) => toPromise(currentRuntime.getStore() ?? runtime, bus.request(subject, payload, options)),
     on: (subject, handler, options) =>
       registerScoped(bus.handle(subject, (context) =>
         Effect.flatMap(Effect.runtime<never>(), (current) =>
@@ -91,7 +92,7 @@ export const make = (runtime: Runtime.Runtime<Bus>, scope: Scope.Scope): Promise
                 })),
             catch: (error) => error as RequestSubject.Failure<typeof subject>
           })), options)),
-    emit: (subject, payload) => toPromise(runtime, bus.emit(subject, payload)),
+    emit: (subject, payload) => toPromise(currentRuntime.getStore() ?? runtime, bus.emit(subject, payload)),
     subscribe: (subject, subscriber, options) =>
       registerScoped(bus.subscribe(subject, (payload) =>
         Effect.flatMap(Effect.runtime<never>(), (current) =>

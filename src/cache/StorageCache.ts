@@ -113,8 +113,11 @@ const register = (namespace: AnyCrudNamespace, options: StorageCacheOptions) =>
       Effect.sync(() => store.invalidate((candidate) => candidate === getKey(key) || isListKey(candidate)))
 
     // `next` is called only on a miss, so handlers below never see the requests the cache answers.
-    yield* bus.handle(subjects.get, ({ next, payload }) =>
-      cachedRead(copyGet, getKey(payload[keyParam] as string), Effect.suspend(() => next())), handleOptions)
+    yield* bus.handle(subjects.get, ({ next, payload }) => {
+      const key = payload[keyParam]
+      // A key that is not a string is invalid; the backend below rejects it rather than the cache coercing it.
+      return typeof key === "string" ? cachedRead(copyGet, getKey(key), Effect.suspend(() => next())) : next()
+    }, handleOptions)
 
     // A payload the list schema cannot encode is invalid; the backend below rejects it with the right error.
     const encodeList = Schema.encodeEither(subjects.list.request)
@@ -126,7 +129,7 @@ const register = (namespace: AnyCrudNamespace, options: StorageCacheOptions) =>
     // Writes invalidate after the backend ran (whatever the outcome), so a read that started earlier cannot store its result later.
     for (const subject of [subjects.set, subjects.delete]) {
       yield* bus.handle(subject, ({ next, payload }) =>
-        Effect.ensuring(next(), invalidateKey(payload[keyParam] as string)), handleOptions)
+        Effect.ensuring(next(), invalidateKey(String(payload[keyParam]))), handleOptions)
     }
 
     yield* bus.subscribe(subjects.changed, ({ key }) => invalidateKey(key), handleOptions)

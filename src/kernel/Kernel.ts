@@ -7,7 +7,7 @@ import { Database, type DatabaseError, type DatabaseOpenError } from "../storage
 import { core } from "./core.js"
 import { type Extension, ExtensionContext } from "./Extension.js"
 import { orderExtensions } from "./internal/order.js"
-import { makePromiseDrizzle } from "./internal/promiseDrizzle.js"
+import { makePromiseDrizzle } from "../storage/internal/promiseDrizzle.js"
 import {
   type DependencyCycleError,
   type DuplicateExtensionError,
@@ -80,7 +80,10 @@ const startExtension = (
       const promiseBus = PromiseBus.make(runtime, scope)
       // The callback's own error becomes the cause of ExtensionBootError, not an UnknownException that hides its message.
       const cleanup = yield* Effect.tryPromise({
-        try: async () => register(promiseBus, makePromiseDrizzle(Context.get(services, Database).sql, runtime), context),
+        try: async () => {
+          const database = Context.get(services, Database)
+          return register(promiseBus, makePromiseDrizzle(database.sql, database.transaction, runtime), context)
+        },
         catch: (cause) => cause
       })
       if (typeof cleanup === "function") {
@@ -149,7 +152,7 @@ const boot = (options: KernelOptions) =>
 
     // Added last, so it runs first at shutdown: transactions still running finish before any extension stops.
     const database = Context.get(databaseContext, Database)
-    yield* Scope.addFinalizer(kernelScope, Effect.ignore(Effect.timeout(database.awaitIdle, shutdownGrace)))
+    yield* Scope.addFinalizer(kernelScope, Effect.ignore(Effect.timeout(Effect.interruptible(database.awaitIdle), shutdownGrace)))
 
     const kernel: KernelService = { extensions: ordered.map((extension) => extension.name), reports, migrations: migrationSets }
     return Context.add(databaseContext, Kernel, kernel)

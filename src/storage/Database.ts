@@ -4,7 +4,7 @@ import * as SqliteDrizzle from "@effect/sql-drizzle/Sqlite"
 import type { SqliteRemoteDatabase } from "drizzle-orm/sqlite-proxy"
 import type BetterSqlite3 from "better-sqlite3"
 import { Context, Duration, Effect, Layer, Schema } from "effect"
-import { AfterCommitQueue } from "./internal/afterCommit.js"
+import { isInTransaction } from "./internal/afterCommit.js"
 import { openSqlite } from "./internal/sqliteOpen.js"
 
 /** The database could not be opened; nothing in it was changed. */
@@ -122,7 +122,7 @@ export class Database extends Context.Tag("@makaio/runtime/Database")<Database, 
    * Tells whether the current fiber runs inside a `Database.transaction`. It
    * needs no database, so code such as a cache can ask it on any backend.
    */
-  static readonly inTransaction: Effect.Effect<boolean> = Effect.map(Effect.serviceOption(AfterCommitQueue), (queue) => queue._tag === "Some")
+  static readonly inTransaction: Effect.Effect<boolean> = Effect.map(Effect.context<never>(), isInTransaction)
 
   /** Runs an effect in a transaction of the database in the environment; see `DatabaseService.transaction`. */
   static transaction<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DatabaseError, R | Database> {

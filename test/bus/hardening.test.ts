@@ -169,6 +169,25 @@ describe("Bus hardening", () => {
     }), { timeout: "1 second" }).pipe(Effect.provide(logger))
   })
 
+  it.scoped("deep payload fails cleanly", () =>
+    withBus(Effect.gen(function*() {
+      yield* Bus.handle(Trace, ({ payload }) => Effect.succeed({ trace: [payload.value] }))
+      let deep: Record<string, unknown> = {}
+      for (let level = 0; level < 20_000; level++) deep = { inner: deep }
+
+      const error = yield* Effect.flip(Bus.request(Trace, { value: deep } as never))
+
+      expect(error._tag).toBe("InvalidPayloadError")
+      expect(error.message.length).toBeLessThan(2_000)
+    })))
+
+  it.scoped("undefined rejection is described", () =>
+    withBus(Effect.gen(function*() {
+      yield* Bus.handle(Ping, () => Effect.die(undefined))
+      const error = yield* Effect.flip(Bus.request(Ping, {}))
+      expect(error.message).toBe("A handler of \"test:ping\" failed unexpectedly with undefined")
+    })))
+
   it("subject names may have dots", () => {
     expect(Subject.request("session.get", { request: Schema.Void, response: Schema.Void }).name).toBe("session.get")
     expect(Subject.request("storage.v2:session.get", { request: Schema.Void, response: Schema.Void }).name).toBe("storage.v2:session.get")

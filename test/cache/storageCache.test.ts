@@ -240,6 +240,14 @@ describe("StorageCache", () => {
       expect(error._tag).toBe("InvalidPayloadError")
     }).pipe(Effect.provide(Layer.mergeAll(MemoryStorageLayer, StorageCache.layer(SessionStorage)).pipe(Layer.provideMerge(Bus.layer({ validation: "none" }))))))
 
+  it.effect("non-string key is not coerced", () =>
+    Effect.gen(function*() {
+      yield* put(makeSession("5"))
+      yield* fetch("5")
+      const error = yield* Effect.flip(Bus.request(S.get, { sessionId: 5 } as never))
+      expect(error._tag).toBe("InvalidPayloadError")
+    }).pipe(Effect.provide(Layer.mergeAll(MemoryStorageLayer, StorageCache.layer(SessionStorage)).pipe(Layer.provideMerge(Bus.layer({ validation: "none" }))))))
+
   it("invalid capacity is rejected", () => {
     expect(() => Effect.runSync(Effect.scoped(Layer.build(StorageCache.layer(SessionStorage, { capacity: 0 }).pipe(Layer.provide(Bus.layer())))))).toThrow(/Invalid cache capacity 0/)
   })

@@ -1,4 +1,5 @@
 import * as path from "node:path"
+import BetterSqlite3 from "better-sqlite3"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { makeTemporaryDirectory, runCli } from "./fixtures/run.js"
 
@@ -109,6 +110,21 @@ describe("makaio request", () => {
 
     expect(result.code).toBe(2)
     expect(result.stderr).toContain("--db and --memory exclude each other")
+  })
+
+  it("lock held past timeout exits timeout", () => {
+    expect(runCli(["request", "storage:session.get", '{"sessionId":"s-1"}', "--db", database]).code).toBe(0)
+    const holder = new BetterSqlite3(database)
+    holder.exec("BEGIN IMMEDIATE")
+    try {
+      const result = runCli(["request", "storage:session.set", JSON.stringify({ sessionId: "s-1", session }), "--db", database, "--timeout", "300"])
+
+      expect(result.code).toBe(5)
+      expect(result.stderr).toContain("timed out waiting")
+    } finally {
+      holder.exec("ROLLBACK")
+      holder.close()
+    }
   })
 
   it("empty db path is usage error", () => {

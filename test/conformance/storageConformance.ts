@@ -195,6 +195,7 @@ export const runStorageConformance = (name: string, makeLayer: BackendLayer): vo
             ["map", { map: new Map([["a", 1]]) }],
             ["undefined", { missing: undefined }],
             ["infinity", { big: Infinity }],
+            ["array hole", { list: [1, , 3] }],
             ["prototype key", JSON.parse("{\"__proto__\": {\"polluted\": true}}")]
           ]
           for (const [label, metadata] of cases) {

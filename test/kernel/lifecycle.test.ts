@@ -323,7 +323,12 @@ describe("callback form in transactions", () => {
         storage: {
           packageRoot: directory,
           registerHandlers: (bus, db) => {
-            bus.on(CountSessions, async () => (await db.select().from(sessions)).length)
+            bus.on(CountSessions, async () => {
+              // A nested request from a Promise handler joins the caller's transaction too.
+              const { session } = await bus.request(SessionStorage.subjects.get, { sessionId: "a" })
+              const rows = await db.select().from(sessions)
+              return rows.length + (session === null ? 0 : 100)
+            })
           }
         }
       })
@@ -337,6 +342,6 @@ describe("callback form in transactions", () => {
         return { outside, inside }
       }).pipe(Effect.provide(kernelLayer({ filename: path.join(directory, "db.sqlite"), extensions: [counter], core: true })))
 
-      expect(counts).toEqual({ outside: 0, inside: 1 })
+      expect(counts).toEqual({ outside: 0, inside: 101 })
     }))
 })

@@ -83,3 +83,17 @@ describe("list cursors", () => {
       MemoryStorage.crud(StorageNamespace.crud("other", { entity: Item, key: "id" }))
     ).pipe(Layer.provideMerge(Bus.layer())))))
 })
+
+describe("number fields", () => {
+  it.effect("infinities are rejected", () =>
+    Effect.gen(function*() {
+      const Items = StorageNamespace.crud("item", { entity: Item, key: "id", filterable: ["count"], sortable: ["count"] })
+      yield* Layer.buildWithScope(MemoryStorage.crud(Items), yield* Effect.scope)
+
+      const set = yield* Effect.flip(Bus.request(Items.subjects.set, { itemId: "a", item: { id: "a", count: Infinity, tags: [] } }))
+      const list = yield* Effect.flip(Bus.request(Items.subjects.list, { where: { count: { eq: -Infinity } } }))
+
+      expect(set._tag).toBe("InvalidPayloadError")
+      expect(list._tag).toBe("InvalidPayloadError")
+    }).pipe(Effect.scoped, Effect.provide(Bus.layer())))
+})

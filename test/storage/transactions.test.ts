@@ -3,8 +3,9 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import BetterSqlite3 from "better-sqlite3"
+import { TransactionRollbackError } from "drizzle-orm/errors"
 import { type Duration, Effect, Exit, Fiber, Layer, ManagedRuntime, Ref } from "effect"
-import { Bus, Database, SessionStorage, SqliteStorageLayer } from "../../src/index.js"
+import { Bus, Database, SessionStorage, sessions, SqliteStorageLayer } from "../../src/index.js"
 import { fetch, makeSession, put } from "../conformance/storageConformance.js"
 
 const S = SessionStorage.subjects
@@ -109,6 +110,69 @@ describe("SQLite transactions", () => {
         expect(error).toMatchObject({ _tag: "StorageBackendError", code: "LOCK_TIMEOUT" })
         expect((yield* fetch("a"))?.title).toBe(makeSession("a").title)
       }).pipe(Effect.provide(storage(file, "10 seconds")))
+    }))
+
+  it.scopedLive("late fiber starts its own transaction", () =>
+    Effect.gen(function*() {
+      const file = path.join(yield* temporaryDirectory, "db.sqlite")
+      yield* Effect.gen(function*() {
+        const late = yield* Database.transaction(Effect.forkDaemon(Effect.zipRight(
+          Effect.sleep("30 millis"),
+          Database.transaction(Effect.zipRight(put(makeSession("late")), Effect.fail("late abort")))
+        )))
+        const other = yield* Effect.fork(Database.transaction(Effect.gen(function*() {
+          yield* Effect.sleep("10 millis")
+          yield* put(makeSession("other"))
+          yield* Effect.sleep("60 millis")
+        })))
+
+        const lateExit = yield* Fiber.await(late)
+        yield* Fiber.join(other)
+        expect(Exit.isFailure(lateExit) && JSON.stringify(lateExit)).toContain("late abort")
+      }).pipe(Effect.provide(storage(file)))
+
+      expect(storedIds(file)).toEqual(["other"])
+    }))
+
+  it.scopedLive("late write emits its change event", () =>
+    Effect.gen(function*() {
+      const file = path.join(yield* temporaryDirectory, "db.sqlite")
+      yield* Effect.gen(function*() {
+        const changes: Array<string> = []
+        yield* Bus.subscribe(S.changed, ({ key }) => Effect.sync(() => void changes.push(key)))
+        const late = yield* Database.transaction(Effect.gen(function*() {
+          yield* put(makeSession("inside"))
+          return yield* Effect.forkDaemon(Effect.gen(function*() {
+            yield* Effect.sleep("20 millis")
+            const stillInside = yield* Database.inTransaction
+            yield* put(makeSession("late"))
+            return stillInside
+          }))
+        }))
+
+        expect(yield* Fiber.join(late)).toBe(false)
+        expect(changes).toEqual(["inside", "late"])
+      }).pipe(Effect.provide(storage(file)))
+    }))
+
+  it.scopedLive("drizzle transactions take the lock", () =>
+    Effect.gen(function*() {
+      const file = path.join(yield* temporaryDirectory, "db.sqlite")
+      yield* Effect.gen(function*() {
+        const database = yield* Database
+        const writer = yield* Effect.fork(Effect.zipRight(Effect.sleep("5 millis"), put(makeSession("plain"))))
+        const rolledBack = yield* Effect.promise(() =>
+          database.drizzle.transaction(async (tx) => {
+            await tx.insert(sessions).values({ ...makeSession("in-drizzle"), metadata: {} })
+            await new Promise((resolve) => setTimeout(resolve, 30))
+            tx.rollback()
+          }).then(() => "committed", (error: unknown) => (error instanceof TransactionRollbackError ? "rolled back" : String(error))))
+        yield* Fiber.join(writer)
+
+        expect(rolledBack).toBe("rolled back")
+      }).pipe(Effect.provide(storage(file)))
+
+      expect(storedIds(file)).toEqual(["plain"])
     }))
 
   it.live("shutdown lets a running transaction finish", () =>

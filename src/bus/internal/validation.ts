@@ -25,9 +25,16 @@ const parseOptions = { errors: "all", onExcessProperty: "ignore", exact: false }
 
 /** Turns a parse issue into the flat `{ path, message }` list that bus errors carry. */
 export const toSchemaIssues = (issue: ParseResult.ParseIssue): ReadonlyArray<SchemaIssue> => {
-  const issues = ParseResult.ArrayFormatter.formatIssueSync(issue).map((formatted) => ({
-    path: formatted.path.map((key) => (typeof key === "symbol" ? String(key) : key)),
-    message: formatted.message
+  let formatted: ReadonlyArray<ParseResult.ArrayFormatterIssue>
+  try {
+    formatted = ParseResult.ArrayFormatter.formatIssueSync(issue)
+  } catch {
+    // Formatting quotes the actual value, which overflows the stack for a value nested thousands of levels deep.
+    return [{ path: [], message: "is invalid, and nested too deeply to show" }]
+  }
+  const issues = formatted.map((entry) => ({
+    path: entry.path.map((key) => (typeof key === "symbol" ? String(key) : key)),
+    message: shorten(entry.message)
   }))
   // An optional field is a union with `undefined`, which adds "Expected undefined" beside the
   // real problem at the same place; that line only repeats that the value is invalid.
@@ -63,6 +70,12 @@ const mergeAlternatives = (issues: ReadonlyArray<SchemaIssue>): ReadonlyArray<Sc
   }
   return merged
 }
+
+/** The longest message an issue keeps; the actual value it quotes can be arbitrarily large. */
+const maxMessageLength = 500
+
+const shorten = (message: string): string =>
+  message.length <= maxMessageLength ? message : `${message.slice(0, maxMessageLength)}... (${message.length - maxMessageLength} more characters)`
 
 const startsWith = (path: ReadonlyArray<PropertyKey>, prefix: ReadonlyArray<PropertyKey>): boolean =>
   prefix.length <= path.length && prefix.every((key, index) => path[index] === key)

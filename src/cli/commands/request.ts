@@ -61,10 +61,12 @@ const declaredFailure = (subject: RequestSubject.Any, failure: unknown): Declare
   const encoded = Schema.encodeUnknownOption(subject.failure as Schema.Schema.AnyNoContext)(failure)
   const message = failure instanceof Error && failure.message !== "" ? failure.message : undefined
   const tag = (failure as { readonly _tag?: unknown } | null)?._tag
+  const code = (failure as { readonly code?: unknown } | null)?.code
   return new DeclaredFailureError({
     subject: subject.name,
     detail: message ?? (typeof tag === "string" ? tag : "a declared failure"),
-    encoded: toJson(Option.getOrElse(encoded, () => failure))
+    encoded: toJson(Option.getOrElse(encoded, () => failure)),
+    code: typeof code === "string" ? code : undefined
   })
 }
 

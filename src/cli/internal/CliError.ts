@@ -51,7 +51,9 @@ export class DeclaredFailureError extends Schema.TaggedError<DeclaredFailureErro
   /** The failure's own message, or its tag when it has none. */
   detail: Schema.String,
   /** The failure encoded with the subject's failure schema, as JSON text. */
-  encoded: Schema.String
+  encoded: Schema.String,
+  /** The failure's `code`, when it has one, such as a storage error's `LOCK_TIMEOUT`. */
+  code: Schema.optional(Schema.String)
 }) {
   override get message(): string {
     return `Request "${this.subject}" failed: ${this.detail}\n${this.encoded}`

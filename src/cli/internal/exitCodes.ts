@@ -64,6 +64,10 @@ const codeByTag: ReadonlyMap<string, ExitCode> = new Map([
 /** Returns the exit code of a failure; anything unknown is `unexpected`. */
 export const exitCodeOf = (error: unknown): ExitCode => {
   if (ValidationError.isValidationError(error)) return ExitCode.usage
+  // Storage that gave up waiting for a lock because the request's deadline passed timed out like any request.
+  if (typeof error === "object" && error !== null && (error as { readonly code?: unknown }).code === "LOCK_TIMEOUT") {
+    return ExitCode.timeout
+  }
   const tag = typeof error === "object" && error !== null ? (error as { readonly _tag?: unknown })._tag : undefined
   return typeof tag === "string" ? codeByTag.get(tag) ?? ExitCode.unexpected : ExitCode.unexpected
 }

@@ -50,12 +50,20 @@ export const copyJson = (input: unknown): { readonly value: JsonValue } | { read
       into[key] = from === 0 ? 0 : from
       continue
     }
-    const array = Array.isArray(from)
-    const target: Record<string | number, unknown> = array ? new Array(from.length) as never : {}
+    if (Array.isArray(from)) {
+      // Indexes rather than keys, so a hole (which JSON turns into null) is found as undefined.
+      const target = new Array<unknown>(from.length)
+      into[key] = target
+      for (let index = 0; index < from.length; index++) {
+        stack.push({ from: from[index], into: target as never, key: index, depth: depth + 1 })
+      }
+      continue
+    }
+    const target: Record<string, unknown> = {}
     into[key] = target
     for (const entryKey of Object.keys(from)) {
       if (entryKey === "__proto__") return { problem: locate(input) }
-      stack.push({ from: (from as Record<string, unknown>)[entryKey], into: target, key: array ? Number(entryKey) : entryKey, depth: depth + 1 })
+      stack.push({ from: (from as Record<string, unknown>)[entryKey], into: target, key: entryKey, depth: depth + 1 })
     }
   }
   return { value: root.value as JsonValue }
@@ -69,6 +77,10 @@ const locate = (input: unknown): JsonProblem => {
     const message = problemOf(value, path.length)
     if (message !== undefined) return { path, message }
     if (typeof value !== "object" || value === null) continue
+    if (Array.isArray(value)) {
+      for (let index = 0; index < value.length; index++) stack.push({ value: value[index], path: [...path, index] })
+      continue
+    }
     for (const key of Object.keys(value)) {
       if (key === "__proto__") return { path: [...path, key], message: "is not allowed as a key" }
       stack.push({ value: (value as Record<string, unknown>)[key], path: [...path, Array.isArray(value) ? Number(key) : key] })

@@ -159,7 +159,13 @@ export const makeListParser = (model: ListModel, requestSchema: Schema.Schema.An
    * not to, and a list must never run on an unchecked query.
    */
   return (subject: string, payload: unknown): Either.Either<ListPlan, InvalidPayloadError> => {
-    const checked = check(payload)
+    let checked: Either.Either<unknown, ParseResult.ParseIssue>
+    try {
+      checked = check(payload)
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error
+      return Either.left(new InvalidPayloadError({ subject, issues: [{ path: [], message: "is nested too deeply, or refers back to itself" }] }))
+    }
     if (Either.isLeft(checked)) {
       return Either.left(new InvalidPayloadError({ subject, issues: toSchemaIssues(checked.left) }))
     }

@@ -15,9 +15,10 @@ import {
   defaultFilename,
   type SqliteOptions
 } from "../Database.js"
-import { AfterCommitQueue } from "./afterCommit.js"
+import { ActiveTransaction, type TransactionLevel } from "./afterCommit.js"
 import { ConnectionLock } from "./lock.js"
 import { nowFrom, retryWhileBusy } from "./busy.js"
+import { makePromiseDrizzle } from "./promiseDrizzle.js"
 import { errorMessage, makeSqlConnections } from "./sqliteConnection.js"
 
 /** Every SQLite database file starts with this 16-byte header. */
@@ -91,9 +92,6 @@ const openHandle = (file: string, options: SqliteOptions): Effect.Effect<BetterS
 const busyTimeoutMillis = (options: SqliteOptions): number =>
   Math.round(Duration.toMillis(options.busyTimeout ?? defaultBusyTimeout))
 
-/** The lock that nested transactions of one transaction take, so sibling savepoints never interleave. */
-class SavepointLock extends Context.Tag("@makaio/runtime/Database/SavepointLock")<SavepointLock, Effect.Semaphore>() {}
-
 /** Turns a driver error into `DatabaseError`. */
 export const toDatabaseError = (operation: string, cause: unknown): DatabaseError =>
   new DatabaseError({
@@ -119,7 +117,8 @@ export const openSqlite = (
 
     // Runs before the handle closes: waits (up to the busy timeout) for a running transaction to end, then refuses new work.
     yield* Effect.addFinalizer(() =>
-      Effect.timeout(lock.acquire, Duration.millis(busyTimeout)).pipe(
+      // Finalizers run uninterruptibly; the wait must be interruptible for the timeout to end it.
+      Effect.timeout(Effect.interruptible(lock.acquire), Duration.millis(busyTimeout)).pipe(
         Effect.ignore,
         Effect.zipRight(Effect.sync(() => {
           lock.closed = true
@@ -144,18 +143,53 @@ export const openSqlite = (
     })
 
     const baseTransaction = client.withTransaction
+
+    /** Whether a transaction level still holds the connection: it is open and its outermost transaction owns the lock. */
+    const isLive = (level: TransactionLevel): boolean => level.open && level.handle !== undefined && lock.owner === level.handle
+
+    /**
+     * Wraps @effect/sql's transactions: nested ones of one level run one after
+     * another, `afterCommit` work runs after the outermost commit and is dropped
+     * on rollback, and a fiber whose transaction already ended starts a new
+     * outermost one instead of reusing the ended one's savepoints.
+     */
     const withTransaction = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError, R> =>
       Effect.contextWithEffect((context: Context.Context<never>) => {
-        const parent = Context.getOption(context, AfterCommitQueue)
-        const queue: Array<Effect.Effect<void>> = []
-        const children = Effect.unsafeMakeSemaphore(1)
-        const body = effect.pipe(Effect.provideService(AfterCommitQueue, queue), Effect.provideService(SavepointLock, children))
-        const afterSuccess = parent._tag === "Some"
-          ? Effect.sync(() => void parent.value.push(...queue))
-          : Effect.forEach(queue, (action) => action, { discard: true })
-        const nested = Context.getOption(context, SavepointLock)
-        const transaction = Effect.tap(baseTransaction(body), () => afterSuccess)
-        return nested._tag === "Some" ? nested.value.withPermits(1)(transaction) : transaction
+        const found = Context.getOption(context, ActiveTransaction)
+        const parent = found._tag === "Some" && isLive(found.value) ? found.value : undefined
+        const level: TransactionLevel = {
+          queue: [],
+          children: Effect.unsafeMakeSemaphore(1),
+          parent,
+          handle: parent?.handle,
+          open: true
+        }
+        const body = Effect.zipRight(
+          Effect.flatMap(Effect.serviceOption(SqlClient.TransactionConnection), (connection) =>
+            Effect.sync(() => {
+              if (connection._tag === "Some") level.handle = connection.value[0]
+            })),
+          effect
+        ).pipe(Effect.provideService(ActiveTransaction, level))
+        const afterSuccess = Effect.suspend(() =>
+          parent !== undefined && isLive(parent)
+            ? Effect.sync(() => void parent.queue.push(...level.queue))
+            : Effect.forEach(level.queue, (action) => action, { discard: true }))
+        const transaction = Effect.tap(baseTransaction(body), () => afterSuccess).pipe(
+          Effect.ensuring(Effect.sync(() => {
+            level.open = false
+          }))
+        )
+        if (parent !== undefined) {
+          // NOTE: this orders nested transactions only. A sibling fiber writing through the parent at the same time
+          // shares the one connection, so its writes land in the open savepoint and roll back with it.
+          return parent.children.withPermits(1)(transaction)
+        }
+        // An ended transaction's services would make @effect/sql open a savepoint on a connection it no longer holds.
+        return found._tag === "Some"
+          ? Effect.mapInputContext(transaction, (current: Context.Context<R>) =>
+            Context.omit(SqlClient.TransactionConnection, ActiveTransaction)(current) as Context.Context<R>)
+          : transaction
       })
     const sql = Object.assign(client, { withTransaction }) as SqlClient.SqlClient
     const drizzle = yield* Effect.provideService(SqliteDrizzle.make(), SqlClient.SqlClient, sql)
@@ -213,8 +247,12 @@ export const openSqlite = (
       ) as Effect.Effect<any, any, any>
 
     const afterCommit: DatabaseService["afterCommit"] = (effect) =>
-      Effect.flatMap(Effect.serviceOption(AfterCommitQueue), (queue) =>
-        queue._tag === "Some" ? Effect.sync(() => void queue.value.push(effect)) : effect)
+      Effect.flatMap(Effect.serviceOption(ActiveTransaction), (level) =>
+        level._tag === "Some" && isLive(level.value) ? Effect.sync(() => void level.value.queue.push(effect)) : effect)
+
+    // drizzle's own transaction would BEGIN outside the lock; it runs through `transaction`, with queries that follow the callback.
+    const promiseDrizzle = makePromiseDrizzle(sql, transaction, yield* Effect.runtime<never>())
+    Object.assign(drizzle, { transaction: promiseDrizzle.transaction })
 
     return {
       dialect: "sqlite",

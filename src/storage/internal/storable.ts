@@ -8,7 +8,7 @@ export const maxDepth = 256
 
 /**
  * Finds the first part of a value that no backend can store the same way:
- * a string with a lone surrogate, a NaN, or nesting deeper than `maxDepth`
+ * a string with a lone surrogate, NaN or an infinity, or nesting deeper than `maxDepth`
  * (which includes any cycle). Every backend rejects these, so a value stored in one backend
  * reads back the same from all of them. The walk uses its own stack, so a
  * deep value cannot overflow the call stack.
@@ -22,7 +22,9 @@ export const findUnstorable = (value: unknown, basePath: ReadonlyArray<string | 
         return { path, message: "contains an unpaired surrogate, which has no UTF-8 form: remove it or pair it" }
       }
     } else if (typeof current === "number") {
-      if (Number.isNaN(current)) return { path, message: "is NaN, which databases cannot store: use null or a number" }
+      if (!Number.isFinite(current)) {
+        return { path, message: `is ${current}, which cursors, cache keys and JSON cannot represent: use null or a finite number` }
+      }
     } else if (typeof current === "object" && current !== null && !(current instanceof Date)) {
       // A value that refers back to itself also ends here, since its nesting never ends.
       if (path.length - basePath.length >= maxDepth) {
