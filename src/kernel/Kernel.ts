@@ -43,6 +43,8 @@ export interface KernelOptions {
   readonly database?: Layer.Layer<Database | SqlClient.SqlClient | SqliteDrizzle, DatabaseOpenError>
   /** Whether to boot the runtime's own `core` extension (its tables and session storage). Default true. */
   readonly core?: boolean
+  /** How long shutdown waits for running transactions before it stops extensions anyway. Default 10 seconds. */
+  readonly shutdownGrace?: Duration.DurationInput
 }
 
 /** Every way boot can fail. Ordering errors and unreadable migrations fail before the database is opened. */
@@ -57,8 +59,7 @@ export type BootError =
 
 type DatabaseServices = Database | SqlClient.SqlClient | SqliteDrizzle
 
-/** How long shutdown waits for running transactions before it stops extensions anyway. */
-const shutdownGrace = Duration.seconds(10)
+const defaultShutdownGrace = Duration.seconds(10)
 
 /** Builds one extension's handlers and Layer in its own scope, with its context and name in logs and `describe`. */
 const startExtension = (
@@ -152,7 +153,8 @@ const boot = (options: KernelOptions) =>
 
     // Added last, so it runs first at shutdown: transactions still running finish before any extension stops.
     const database = Context.get(databaseContext, Database)
-    yield* Scope.addFinalizer(kernelScope, Effect.ignore(Effect.timeout(Effect.interruptible(database.awaitIdle), shutdownGrace)))
+    const grace = options.shutdownGrace ?? defaultShutdownGrace
+    yield* Scope.addFinalizer(kernelScope, Effect.ignore(Effect.timeout(Effect.interruptible(database.awaitIdle), grace)))
 
     const kernel: KernelService = { extensions: ordered.map((extension) => extension.name), reports, migrations: migrationSets }
     return Context.add(databaseContext, Kernel, kernel)

@@ -4,8 +4,8 @@ import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import BetterSqlite3 from "better-sqlite3"
 import { TransactionRollbackError } from "drizzle-orm/errors"
-import { type Duration, Effect, Exit, Fiber, Layer, ManagedRuntime, Ref } from "effect"
-import { Bus, Database, SessionStorage, sessions, SqliteStorageLayer } from "../../src/index.js"
+import { Deferred, type Duration, Effect, Exit, Fiber, Layer, ManagedRuntime, Ref } from "effect"
+import { Bus, Database, Kernel, SessionStorage, sessions, SqliteStorageLayer } from "../../src/index.js"
 import { fetch, makeSession, put } from "../conformance/storageConformance.js"
 
 const S = SessionStorage.subjects
@@ -189,6 +189,28 @@ describe("SQLite transactions", () => {
 
       expect(Exit.isSuccess(exit)).toBe(true)
       expect(storedIds(file)).toEqual(["before", "during"])
+      fs.rmSync(directory, { recursive: true, force: true })
+    }))
+
+  it.live("shutdown stops waiting at its limits", () =>
+    Effect.gen(function*() {
+      const directory = fs.mkdtempSync(path.join(os.tmpdir(), "makaio-transactions-"))
+      const layer = Kernel.layer({
+        database: Database.layerSqlite({ filename: path.join(directory, "db.sqlite"), busyTimeout: "50 millis" }),
+        shutdownGrace: "50 millis"
+      }).pipe(Layer.provideMerge(Bus.layer()))
+      const runtime = ManagedRuntime.make(layer)
+      const release = yield* Deferred.make<void>()
+      const running = yield* Effect.promise(() => runtime.runPromise(Effect.forkDaemon(Database.transaction(Deferred.await(release)))))
+      yield* Effect.sleep("20 millis")
+
+      yield* Effect.promise(() => runtime.dispose())
+
+      // Shutdown finished while the transaction still waits; once released, the transaction ends with a typed error.
+      expect(running.unsafePoll()).toBeNull()
+      yield* Deferred.succeed(release, undefined)
+      const exit = yield* Fiber.await(running)
+      expect(Exit.isFailure(exit) && JSON.stringify(exit)).toContain("DatabaseError")
       fs.rmSync(directory, { recursive: true, force: true })
     }))
 

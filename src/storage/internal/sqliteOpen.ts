@@ -243,6 +243,12 @@ export const openSqlite = (
             (error): error is SqlError =>
               typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === "SqlError",
             (error) => Effect.fail(toDatabaseError("transaction", error.cause))
+          ).pipe(
+            // @effect/sql turns a failed COMMIT or ROLLBACK into a defect; for the caller it is a database error.
+            Effect.catchAllDefect((defect) =>
+              typeof defect === "object" && defect !== null && (defect as { _tag?: unknown })._tag === "SqlError"
+                ? Effect.fail(toDatabaseError("transaction", (defect as SqlError).cause))
+                : Effect.die(defect))
           )
       ) as Effect.Effect<any, any, any>
 
