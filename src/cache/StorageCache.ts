@@ -44,11 +44,15 @@ export const stats = (namespace: AnyCrudNamespace) => Bus.request(statsSubject(n
  * Stable text for a value: object keys sorted, so requests that differ only
  * in key order share an entry.
  */
-const canonical = (value: unknown): string =>
-  JSON.stringify(value, (_key, inner: unknown) =>
-    inner !== null && typeof inner === "object" && !Array.isArray(inner)
-      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0)))
-      : inner)
+const canonical = (value: unknown): string => JSON.stringify(value, sortKeys)
+
+const compareKeys = ([left]: readonly [string, unknown], [right]: readonly [string, unknown]): number =>
+  left < right ? -1 : left > right ? 1 : 0
+
+const sortKeys = (_key: string, inner: unknown): unknown => {
+  if (inner === null || typeof inner !== "object" || Array.isArray(inner)) return inner
+  return Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(compareKeys))
+}
 
 const getKey = (key: string) => `get:${key}`
 const isListKey = (key: string) => key.startsWith("list:")
@@ -83,7 +87,7 @@ const register = (namespace: AnyCrudNamespace, options: StorageCacheOptions) =>
     const { keyParam } = namespace.model
 
     /**
-     * Answers from the cache, or reads below it once and stores what it returned.
+     * Returns a cached response, or reads below the cache once and stores the result.
      * The handlers declare themselves synchronous: a hit never waits, and a
      * miss waits only for the read below it, which the bus times out unless
      * that part of the chain is synchronous too.
