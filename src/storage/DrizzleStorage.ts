@@ -278,12 +278,14 @@ export const list = <N extends AnyCrudNamespace, T extends Table>(
 ): Layer.Layer<never, never, Bus | Database> =>
   Layer.scopedDiscard(Effect.flatMap(makeContext(namespace, table, options), registerList))
 
-/** Both `crud` and `list`: every operation of the namespace. */
+/** Both `crud` and `list`: every operation of the namespace, sharing one row codec. */
 export const layer = <N extends AnyCrudNamespace, T extends Table>(
   namespace: N,
   table: T,
   options: DrizzleOptions<EntityOf<N>, T>
-): Layer.Layer<never, never, Bus | Database> => Layer.merge(crud(namespace, table, options), list(namespace, table, options))
+): Layer.Layer<never, never, Bus | Database> =>
+  Layer.scopedDiscard(Effect.flatMap(makeContext(namespace, table, options), (context) =>
+    Effect.zipRight(registerCrud(context), registerList(context))))
 
 /** The name of `crud` in the Promise-based original API. */
 export const createDrizzleCrudHandlers = crud
