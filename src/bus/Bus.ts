@@ -69,7 +69,7 @@ export interface SubscribeOptions {
   readonly extension?: string
 
   /**
-   * Declares that the subscriber never waits, like `HandleOptions.synchronous`.
+   * Registers the subscriber as one that never waits, like `HandleOptions.synchronous`; the bus does not check this.
    * Other subscribers get the bus's default timeout: one that hangs is
    * interrupted and logged, and the emit goes on. Default false.
    */
@@ -144,7 +144,7 @@ export interface BusService {
    * handler needs are captured now (all but `Scope`), so callers only need
    * `Bus`. A handler also gets the services the caller provides, but where both
    * have one of the same tag, the captured one wins. Dies with
-   * `SubjectConflictError` when the bus knows another definition under the
+   * `SubjectConflictError` when another definition is registered under the
    * subject's name, and with a `TypeError` for a NaN priority.
    */
   readonly handle: <S extends RequestSubject.Any, R = never>(

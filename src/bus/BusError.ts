@@ -12,7 +12,7 @@ const formatIssues = (issues: ReadonlyArray<SchemaIssue>): string =>
     .map((issue) => (issue.path.length === 0 ? issue.message : `at ${issue.path.join(".")}: ${issue.message}`))
     .join("; ")
 
-/** No handler answered: the subject has none, or the last handler of its chain called `next`. */
+/** No handler returned a result: the subject has none, or the last handler of its chain called `next`. */
 export class NoHandlerError extends Schema.TaggedError<NoHandlerError>()("NoHandlerError", {
   subject: Schema.String
 }) {
@@ -86,7 +86,7 @@ export class HandlerDefectError extends Schema.TaggedError<HandlerDefectError>()
 
 /**
  * A subject was used with a definition (kind or schemas) other than the one
- * the bus already knows under its name. Subjects are compared by their
+ * already registered under its name. Subjects are compared by their
  * schemas, so two identical definitions do not conflict.
  */
 export class SubjectConflictError extends Schema.TaggedError<SubjectConflictError>()("SubjectConflictError", {

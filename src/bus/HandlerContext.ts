@@ -3,7 +3,7 @@ import type { RequestError } from "./BusError.js"
 import type { RequestSubject } from "./Subject.js"
 
 /**
- * What a request handler receives. A handler answers by returning its result,
+ * What a request handler receives. A handler ends the chain by returning its result,
  * which ends the chain, or calls `next` to get the result of the handlers
  * below it and then returns, transforms or acts on that result.
  */
@@ -35,9 +35,9 @@ export interface HandlerContext<S extends RequestSubject.Any> {
 
 /**
  * A request handler. It may fail with the subject's declared failures or with
- * a bus error (passing on what `next` or a nested request failed with, or
- * `InvalidPayloadError` for a payload it cannot serve); any other failure is
- * a defect.
+ * a bus error: what `next` or a nested request failed with, or
+ * `InvalidPayloadError` for a payload it cannot serve. Any other failure is a
+ * defect.
  */
 export type Handler<S extends RequestSubject.Any, R = never> = (
   context: HandlerContext<S>

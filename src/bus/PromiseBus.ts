@@ -3,7 +3,7 @@ import { Cause, Effect, ExecutionStrategy, Exit, Runtime, Scope } from "effect"
 import { Bus, type HandleOptions, type RequestOptions, type SubscribeOptions } from "./Bus.js"
 import type { EventSubject, RequestSubject } from "./Subject.js"
 
-/** What a Promise-based handler receives; `next` resolves to the result of the handlers below it. */
+/** The context of a Promise-based handler; `next` resolves to the result of the handlers below it. */
 export interface PromiseHandlerContext<S extends RequestSubject.Any> {
   readonly subject: S
   readonly payload: RequestSubject.Payload<S>
@@ -26,7 +26,7 @@ export interface PromiseBus {
 
   /**
    * Registers a handler and returns the function that removes it. The handler
-   * returns or resolves to the result; it may throw or reject with one of the
+   * returns or resolves to the result. It may throw or reject with one of the
    * subject's declared failures, and anything else becomes a `HandlerDefectError`.
    */
   readonly on: <S extends RequestSubject.Any>(

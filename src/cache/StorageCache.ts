@@ -46,8 +46,10 @@ export const stats = (namespace: AnyCrudNamespace) => Bus.request(statsSubject(n
  */
 const canonical = (value: unknown): string => JSON.stringify(value, sortKeys)
 
-const compareKeys = ([left]: readonly [string, unknown], [right]: readonly [string, unknown]): number =>
-  left < right ? -1 : left > right ? 1 : 0
+const compareKeys = ([left]: readonly [string, unknown], [right]: readonly [string, unknown]): number => {
+  if (left === right) return 0
+  return left < right ? -1 : 1
+}
 
 const sortKeys = (_key: string, inner: unknown): unknown => {
   if (inner === null || typeof inner !== "object" || Array.isArray(inner)) return inner
@@ -88,9 +90,9 @@ const register = (namespace: AnyCrudNamespace, options: StorageCacheOptions) =>
 
     /**
      * Returns a cached response, or reads below the cache once and stores the result.
-     * The handlers declare themselves synchronous: a hit never waits, and a
-     * miss waits only for the read below it, which the bus times out unless
-     * that part of the chain is synchronous too.
+     * The handlers are registered as synchronous because a hit never waits
+     * and a miss waits only for the read below it. The bus times that read out
+     * unless every handler below is registered as synchronous too.
      */
     const copyGet = responseCopier(subjects.get)
     const copyList = responseCopier(subjects.list)
@@ -116,7 +118,7 @@ const register = (namespace: AnyCrudNamespace, options: StorageCacheOptions) =>
     const invalidateKey = (key: string) =>
       Effect.sync(() => store.invalidate((candidate) => candidate === getKey(key) || isListKey(candidate)))
 
-    // `next` is called only on a miss, so handlers below never see the requests the cache answers.
+    // `next` is called only on a miss, so handlers below never see the requests the cache serves.
     yield* bus.handle(subjects.get, ({ next, payload }) => {
       const key = payload[keyParam]
       // A key that is not a string is invalid; the backend below rejects it rather than the cache coercing it.
@@ -152,7 +154,7 @@ const checkCapacity = (capacity: number): number => {
 /**
  * A Layer that puts a cache in front of a CRUD namespace, whatever backend
  * serves it. Its handlers sit above the backend's (priority 100 by default):
- * - `get` and `list` answer hits from the cache and call `next` on a miss,
+ * - `get` and `list` serve hits from the cache and call `next` on a miss,
  *   storing the result, "not found" and empty pages included. Concurrent
  *   misses of one key call `next` once and share its result; a failure is
  *   never stored. Requests that differ only in key order share an entry.

@@ -17,7 +17,7 @@ import {
 import type { MigrationError } from "./MigrationError.js"
 import * as Migrator from "./Migrator.js"
 
-/** What the kernel reports about one booted extension. */
+/** The kernel's report on one booted extension. */
 export interface BootReport {
   readonly extension: string
   /** The migration tags applied during this boot, in order. */

@@ -37,8 +37,8 @@ export interface SqliteOptions {
   readonly busyTimeout?: Duration.DurationInput
   /**
    * SQLite's `synchronous` setting. `"full"` (the default) makes every commit
-   * durable against power loss; `"normal"` is faster and, in WAL mode, still
-   * never corrupts the file, but may lose the last commits on power loss.
+   * durable against power loss. `"normal"` is faster and, in WAL mode, still
+   * never corrupts the file, but it may lose the last commits on power loss.
    */
   readonly synchronous?: "full" | "normal"
   /**
@@ -61,7 +61,7 @@ export interface DatabaseService {
   readonly connection: BetterSqlite3.Database
 
   /**
-   * Runs synchronous work on the connection: at once when no transaction holds
+   * Runs synchronous work on the connection: at once when no transaction has
    * it or the caller's own transaction does, otherwise after that transaction
    * ends. An error the driver throws becomes `DatabaseError`. With a
    * `deadline` (epoch milliseconds, such as a bus handler's), waiting for
@@ -89,7 +89,7 @@ export interface DatabaseService {
    */
   readonly afterCommit: (effect: Effect.Effect<void>) => Effect.Effect<void>
 
-  /** Waits until no transaction holds the connection; the kernel waits for it before stopping extensions. */
+  /** Waits until no transaction has the connection; the kernel waits for this before stopping extensions. */
   readonly awaitIdle: Effect.Effect<void>
 }
 

@@ -48,7 +48,7 @@ export interface ListQuery<Entity, Filterable extends keyof Entity, Sortable ext
   readonly count?: boolean
 }
 
-/** What a backend needs to serve list requests of one entity. */
+/** The description of one entity that a backend needs to serve its list requests. */
 export interface ListModel {
   /** The entity's key field; it breaks ties in every ordering. */
   readonly key: FieldInfo
@@ -75,14 +75,14 @@ export interface ListModelOptions {
 
 const strict = { parseOptions: { onExcessProperty: "error" } } as const
 
-/** The most values an `in` filter may list; SQLite binds each as a parameter, and its limit is 32,766 in all. */
+/** The maximum number of values in an `in` filter. SQLite binds each as a parameter, and it allows 32,766 in all. */
 export const maxInValues = 1_000
 
 /**
  * Builds the list model of an entity. Throws a `TypeError` naming the field
  * when a declared field does not exist or has a type that cannot be compared
- * (only strings, numbers, bigints, booleans and dates can), because a model
- * is a module-level definition and a bad one is a programming error.
+ * (only strings, numbers, bigints, booleans and dates can). A model is a
+ * module-level definition, so a bad one is a programming error.
  */
 export const makeModel = (entity: Schema.Struct<any>, options: ListModelOptions): ListModel => {
   const fields = describeFields(entity)

@@ -191,7 +191,7 @@ export interface CrudSchemas<D extends string, O extends CrudOptions> {
   }
 }
 
-/** What backends need to implement a CRUD namespace generically. */
+/** The description of a CRUD namespace that backends implement it from, whatever its entity. */
 export interface CrudModel {
   readonly entity: Schema.Schema<Record<string, unknown>, Record<string, unknown>>
   readonly keyParam: string
@@ -244,7 +244,7 @@ export const crud = <const D extends string, const O extends CrudOptions>(domain
     defaultLimit: options.defaultLimit,
     maxLimit: options.maxLimit
   })
-  // Entity schemas must not need services; the option type cannot say so without making inference worse.
+  // Entity schemas must not need services; the option type cannot express that without making inference worse.
   const entity = options.entity as unknown as Schema.Schema<Record<string, unknown>, Record<string, unknown>>
   const model: CrudModel = {
     entity,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, Either, Exit, Fiber, Logger, LogLevel, Schema, TestClock } from "effect"
+import { Cause, Deferred, Effect, Either, Exit, Fiber, Logger, LogLevel, Option, Schema, TestClock } from "effect"
 import { Bus, HandlerDefectError, Subject, SubjectConflictError } from "../../src/index.js"
 import { Happened, Ping, Trace, withBus } from "./fixtures.js"
 
@@ -138,7 +138,8 @@ describe("Bus hardening", () => {
       yield* Deferred.succeed(release, undefined)
       const result = yield* Fiber.join(caller)
       yield* Deferred.await(finished)
-      expect(Either.isLeft(result) && result.left._tag).toBe("RequestTimeoutError")
+      expect(Either.isLeft(result)).toBe(true)
+      expect(Either.getLeft(result).pipe(Option.map((error) => error._tag), Option.getOrUndefined)).toBe("RequestTimeoutError")
       expect((yield* Bus.describe).pendingRequests).toBe(0)
     })))
 

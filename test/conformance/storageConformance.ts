@@ -1,6 +1,6 @@
 /**
  * One conformance suite for every storage backend: a consumer must not be
- * able to tell which backend answers, edge cases included. A backend runs it
+ * able to tell which backend serves it, edge cases included. A backend runs it
  * with `runStorageConformance(name, makeLayer)`, where `makeLayer` returns a
  * Layer that provides a bus with session storage handlers, built fresh for
  * every test.
@@ -571,9 +571,11 @@ export const runStorageConformance = (name: string, makeLayer: BackendLayer): vo
       const compareField = (left: MakaioSession, right: MakaioSession, field: "title" | "version" | "createdAt") => {
         const a = left[field]
         const b = right[field]
-        if (a === null || b === null) return a === b ? 0 : a === null ? -1 : 1
+        if (a === null && b === null) return 0
+        if (a === null) return -1
+        if (b === null) return 1
         if (typeof a === "string") return compareText(a, b as string)
-        if (typeof a === "bigint") return a < (b as bigint) ? -1 : a > (b as bigint) ? 1 : 0
+        if (typeof a === "bigint") return Number(a > (b as bigint)) - Number(a < (b as bigint))
         return (a as Date).getTime() - (b as Date).getTime()
       }
 
@@ -585,7 +587,7 @@ export const runStorageConformance = (name: string, makeLayer: BackendLayer): vo
           for (const step of steps) {
             switch (step.kind) {
               case "set": {
-                // The test clock stands still, so updatedAt is the stored one plus 1 ms, or 0 for a new entity.
+                // The test clock does not move, so updatedAt is the stored one plus 1 ms, or 0 for a new entity.
                 const previous = model.get(step.id)
                 const session = makeSession(step.id, {
                   status: step.status,

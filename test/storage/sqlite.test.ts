@@ -3,7 +3,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import BetterSqlite3 from "better-sqlite3"
-import { Deferred, Effect, Either, Exit, Fiber, Layer, type Scope } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Layer, Option, type Scope } from "effect"
 import { Bus, Database, EntityDecodeError, type MakaioSession, SessionStorage, SqliteStorageLayer } from "../../src/index.js"
 import { fetch, makeSession, put } from "../conformance/storageConformance.js"
 
@@ -139,8 +139,9 @@ describe("SQLite storage", () => {
       const exit = yield* Effect.exit(withSqlite(file, Effect.void))
 
       expect(Exit.isFailure(exit)).toBe(true)
-      const error = Exit.isFailure(exit) ? Either.getLeft(Effect.runSync(Effect.either(Effect.failCause(exit.cause)))) : undefined
-      expect(error?._tag === "Some" && error.value).toMatchObject({ _tag: "DatabaseOpenError", path: file })
+      const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
+      expect(Option.isSome(error)).toBe(true)
+      expect(Option.getOrUndefined(error)).toMatchObject({ _tag: "DatabaseOpenError", path: file })
       expect(fs.readFileSync(file, "utf8")).toBe("these are my notes, not a database\n")
       expect(fs.readdirSync(path.dirname(file))).toEqual(["notes.txt"])
     }))
@@ -257,10 +258,10 @@ describe("SQLite storage", () => {
     Effect.gen(function*() {
       const file = path.join(yield* temporaryDirectory, "db.sqlite")
       yield* withSqlite(file, Effect.gen(function*() {
-        const held = yield* Deferred.make<void>()
+        const lockTaken = yield* Deferred.make<void>()
         const release = yield* Deferred.make<void>()
-        const holder = yield* Effect.fork(Database.transaction(Effect.zipRight(Deferred.succeed(held, undefined), Deferred.await(release))))
-        yield* Deferred.await(held)
+        const holder = yield* Effect.fork(Database.transaction(Effect.zipRight(Deferred.succeed(lockTaken, undefined), Deferred.await(release))))
+        yield* Deferred.await(lockTaken)
 
         const error = yield* Effect.flip(Bus.request(S.get, { sessionId: "a" }, { timeout: "20 millis" }))
         expect(error).toMatchObject({ _tag: "StorageBackendError", operation: "get" })

@@ -128,7 +128,8 @@ describe("SQLite transactions", () => {
 
         const lateExit = yield* Fiber.await(late)
         yield* Fiber.join(other)
-        expect(Exit.isFailure(lateExit) && JSON.stringify(lateExit)).toContain("late abort")
+        expect(Exit.isFailure(lateExit)).toBe(true)
+        expect(JSON.stringify(lateExit)).toContain("late abort")
       }).pipe(Effect.provide(storage(file)))
 
       expect(storedIds(file)).toEqual(["other"])
@@ -210,7 +211,8 @@ describe("SQLite transactions", () => {
       expect(running.unsafePoll()).toBeNull()
       yield* Deferred.succeed(release, undefined)
       const exit = yield* Fiber.await(running)
-      expect(Exit.isFailure(exit) && JSON.stringify(exit)).toContain("DatabaseError")
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(JSON.stringify(exit)).toContain("DatabaseError")
       fs.rmSync(directory, { recursive: true, force: true })
     }))
 

@@ -36,8 +36,8 @@ export const toSchemaIssues = (issue: ParseResult.ParseIssue): ReadonlyArray<Sch
     path: entry.path.map((key) => (typeof key === "symbol" ? String(key) : key)),
     message: shorten(entry.message)
   }))
-  // An optional field is a union with `undefined`, which adds "Expected undefined" beside the
-  // real problem at the same place; that line only repeats that the value is invalid.
+  // An optional field is a union with `undefined`, so Effect adds "Expected undefined" beside the
+  // real problem at the same place. That line only repeats that the value is invalid.
   const relevant = issues.filter((candidate) =>
     !(candidate.message.startsWith("Expected undefined,") &&
       issues.some((other) => other !== candidate && startsWith(other.path, candidate.path))))
@@ -71,7 +71,7 @@ const mergeAlternatives = (issues: ReadonlyArray<SchemaIssue>): ReadonlyArray<Sc
   return merged
 }
 
-/** The longest message an issue keeps; the actual value it quotes can be arbitrarily large. */
+/** The maximum length of an issue's message, since the actual value it quotes can be arbitrarily large. */
 const maxMessageLength = 500
 
 const shorten = (message: string): string =>

@@ -32,11 +32,11 @@ const problemOf = (value: unknown, depth: number): string | undefined => {
 }
 
 /**
- * Copies a JSON value, or returns the first part that is not JSON: a value
- * other than null, a boolean, a finite number, a string, an array or a plain
- * object (a `Date`, a `Map` or a class instance would lose its data in
- * `JSON.stringify`), a `__proto__` key, or nesting deeper than `maxJsonDepth`
- * (which includes any cycle). Negative zero becomes zero, as in JSON text.
+ * Copies a JSON value, or returns the first part that is not JSON. That is a
+ * value other than null, a boolean, a finite number, a string, an array or a
+ * plain object (a `Date`, a `Map` or a class instance would lose its data in
+ * `JSON.stringify`), a `__proto__` key, or nesting deeper than `maxJsonDepth`,
+ * which includes any cycle. Negative zero becomes zero, as in JSON text.
  * The walk is iterative, so no value can overflow the call stack; the path of
  * a problem is worked out only when there is one.
  */

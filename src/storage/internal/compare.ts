@@ -22,7 +22,16 @@ export const compareStrings = (left: string, right: string): number => {
   return left.length - right.length
 }
 
-const sign = (difference: number): number => (difference < 0 ? -1 : difference > 0 ? 1 : 0)
+const sign = (difference: number): number => {
+  if (difference < 0) return -1
+  return difference > 0 ? 1 : 0
+}
+
+/** Compares two values of a type with `<`, such as bigints. */
+const compareOrdered = <T>(left: T, right: T): number => {
+  if (left === right) return 0
+  return left < right ? -1 : 1
+}
 
 /** Compares two non-null values of one field kind. */
 export const compareValues = (kind: FieldKind, left: unknown, right: unknown): number => {
@@ -32,9 +41,9 @@ export const compareValues = (kind: FieldKind, left: unknown, right: unknown): n
     case "number":
       return sign((left as number) - (right as number))
     case "bigint":
-      return left === right ? 0 : (left as bigint) < (right as bigint) ? -1 : 1
+      return compareOrdered(left as bigint, right as bigint)
     case "boolean":
-      return left === right ? 0 : left ? 1 : -1
+      return compareOrdered(Number(left), Number(right))
     case "date":
       return sign((left as Date).getTime() - (right as Date).getTime())
   }
@@ -42,9 +51,9 @@ export const compareValues = (kind: FieldKind, left: unknown, right: unknown): n
 
 /** Compares two values of one field where null sorts before every other value. */
 export const compareNullable = (kind: FieldKind, left: unknown, right: unknown): number => {
-  if (left === null || right === null) {
-    return left === right ? 0 : left === null ? -1 : 1
-  }
+  if (left === null && right === null) return 0
+  if (left === null) return -1
+  if (right === null) return 1
   return compareValues(kind, left, right)
 }
 

@@ -20,8 +20,8 @@ export interface CompiledList {
 const cacheSize = 200
 
 /**
- * The smallest string greater than every string that starts with `prefix`, in
- * code point order: the prefix with its last code point incremented (skipping
+ * Returns the smallest string greater than every string that starts with
+ * `prefix`, in code point order: the prefix with its last code point incremented (skipping
  * surrogates), or `undefined` when the prefix is only U+10FFFF characters.
  */
 export const prefixUpperBound = (prefix: string): string | undefined => {
@@ -36,11 +36,11 @@ export const prefixUpperBound = (prefix: string): string | undefined => {
   return undefined
 }
 
-/** Which SQL a startsWith condition needs: every non-null value, a lower bound only, or a range. */
+/** Returns the SQL shape a startsWith condition needs: every non-null value, a lower bound only, or a range. */
 const prefixShape = (prefix: string): "all" | "from" | "range" =>
   prefix === "" ? "all" : prefixUpperBound(prefix) === undefined ? "from" : "range"
 
-/** A key that differs exactly when two plans need different SQL. */
+/** Returns a key that differs exactly when two plans need different SQL. */
 export const shapeOf = (plan: ListPlan): string => {
   const conditions = plan.conditions.map((condition) => {
     switch (condition.operator) {
@@ -126,7 +126,7 @@ const conditionSql = (condition: Condition, index: number, column: Column): SQL 
  * The keyset condition "row comes after the cursor position". Nulls sort
  * first in ascending order and last in descending order, as SQLite sorts
  * them. When no position value is null and every key ascends, a row-value
- * comparison lets SQLite seek an index; otherwise the condition is expanded
+ * comparison lets SQLite seek an index. Otherwise the condition is expanded
  * key by key.
  */
 const afterSql = (ordering: ReadonlyArray<Ordering>, after: ReadonlyArray<unknown>, columnOf: (field: string) => Column): SQL => {

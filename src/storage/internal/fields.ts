@@ -1,12 +1,12 @@
 import { Option, Schema, SchemaAST as AST } from "effect"
 
 /**
- * How a field's values compare and how backends store them. Filters and
+ * The kind of a field's values, which decides how they compare and how backends store them. Filters and
  * ordering are defined for these kinds only.
  */
 export type FieldKind = "string" | "number" | "bigint" | "boolean" | "date"
 
-/** What the list model knows about one field of an entity. */
+/** The list model's description of one field of an entity. */
 export interface FieldInfo {
   readonly name: string
   readonly kind: FieldKind | undefined

@@ -8,7 +8,7 @@ import { currentRuntime } from "../../bus/PromiseBus.js"
 export type RunTransaction = <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, unknown>
 
 /**
- * A drizzle database for code without Effect. Each query runs with the Effect
+ * Builds a drizzle database for code without Effect. Each query runs with the Effect
  * runtime of the Promise handler that awaits it (kept across `await` by the
  * Promise bus). So a query made while handling a request inside a
  * transaction joins that transaction instead of waiting for it to end.

@@ -62,8 +62,9 @@ const createDirectory = (file: string): Effect.Effect<void, DatabaseOpenError> =
 /**
  * Opens the handle and applies the runtime's settings; reads the schema
  * first, so a damaged file fails here. While opening, SQLite's own busy
- * timeout lets it wait for another process (switching to WAL needs a lock);
- * afterwards it is 0, because `retryWhileBusy` waits without blocking the thread.
+ * timeout lets it wait for another process, because switching to WAL needs a
+ * lock. Afterwards it is 0, because `retryWhileBusy` waits without blocking
+ * the thread.
  */
 const openHandle = (file: string, options: SqliteOptions): Effect.Effect<BetterSqlite3.Database, DatabaseOpenError, Scope.Scope> =>
   Effect.acquireRelease(
@@ -148,9 +149,9 @@ export const openSqlite = (
     const isLive = (level: TransactionLevel): boolean => level.open && level.handle !== undefined && lock.owner === level.handle
 
     /**
-     * Wraps @effect/sql's transactions: nested ones of one level run one after
-     * another, `afterCommit` work runs after the outermost commit and is dropped
-     * on rollback, and a fiber whose transaction already ended starts a new
+     * Wraps @effect/sql's transactions. Nested ones of one level run one after
+     * another. `afterCommit` work runs after the outermost commit and is
+     * dropped on rollback. A fiber whose transaction already ended starts a new
      * outermost one instead of reusing the ended one's savepoints.
      */
     const withTransaction = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError, R> =>
@@ -194,7 +195,7 @@ export const openSqlite = (
     const sql = Object.assign(client, { withTransaction }) as SqlClient.SqlClient
     const drizzle = yield* Effect.provideService(SqliteDrizzle.make(), SqlClient.SqlClient, sql)
 
-    /** Whether a fiber with this context may use the connection now. */
+    /** Tells whether a fiber with this context may use the connection now. */
     const mayRun = (context: Context.Context<never>): boolean => {
       if (!lock.held) return true
       const transaction = Context.getOption(context, SqlClient.TransactionConnection)
